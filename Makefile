@@ -1,0 +1,77 @@
+# One entry point for developing xcnf.netkit. `make help` lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+STAMP := $(VENV)/.installed
+TMP := $(CURDIR)/.tmp
+# Ansible finds the collection through this link (see ansible.cfg).
+COLLECTION_LINK := $(TMP)/collections/ansible_collections/xcnf/netkit
+# ansible-test needs a real ansible_collections/xcnf/netkit directory, not a link.
+SANITY_TREE := $(TMP)/sanity/ansible_collections/xcnf/netkit
+TESTGROUND := $(PYTHON) testground/vm.py
+
+export PATH := $(VENV)/bin:$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+
+.PHONY: help venv collection vm-image vm-up vm-down vm-ssh vm-status sanity unit molecule test lint clean
+
+help:
+	@echo "make test       sanity, unit tests, and molecule scenarios in the test ground VM"
+	@echo "make lint       ansible-lint, production profile"
+	@echo "make vm-up      boot the netkit VM; writes .vm/inventory.ini"
+	@echo "make vm-down    stop it (idempotent)"
+	@echo "make vm-ssh     a root shell in it"
+	@echo "make vm-image   build the VM image unless the cache has it"
+	@echo "make venv       controller tools into .venv"
+
+$(STAMP): requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(STAMP)
+
+collection:
+	@mkdir -p $(dir $(COLLECTION_LINK))
+	@ln -sfn $(CURDIR) $(COLLECTION_LINK)
+
+vm-image:
+	$(TESTGROUND) image
+
+vm-up:
+	$(TESTGROUND) up
+
+vm-down:
+	$(TESTGROUND) down
+
+vm-ssh:
+	$(TESTGROUND) ssh
+
+vm-status:
+	$(TESTGROUND) status
+
+sanity: venv
+	rm -rf $(SANITY_TREE) && mkdir -p $(SANITY_TREE)
+	git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t $(SANITY_TREE)
+	cd $(SANITY_TREE) && ansible-test sanity --color no --python 3.11 --requirements
+
+unit: venv collection
+	cd $(COLLECTION_LINK) && PYTHONPATH=$(TMP)/collections pytest -q tests/unit
+
+# The default scenario boots the VM once for all scenarios (shared_state); the VM
+# is stopped afterwards whatever happened.
+molecule: venv collection
+	molecule test --all || { rc=$$?; $(TESTGROUND) down; exit $$rc; }
+	$(TESTGROUND) down
+
+test: sanity unit molecule
+
+lint: venv collection
+	ansible-lint --profile production
+
+clean: vm-down
+	rm -rf $(TMP) tests/output

@@ -1,0 +1,353 @@
+#!/usr/bin/env python3
+# Copyright: (c) 2026, xcnf.netkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The netkit test ground: a disposable Debian trixie VM with a netkit-capable kernel.
+
+Commands: image (build or reuse the cached image), up (boot it and write an Ansible
+inventory), down (stop it; idempotent, also after a failed or interrupted boot),
+ssh (a shell or one command in it), status.
+
+The build machines' own kernel has no netkit, so everything that touches netkit runs
+in here. The image is built with mmdebstrap from Debian's archive and cached outside
+the repository, keyed by a hash of its recipe. A run never modifies the image
+(qemu snapshot mode) and reaches the guest only through a loopback SSH forward.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+STATE = Path(os.environ.get("NETKIT_VM_STATE", REPO / ".vm"))
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "xcnf-netkit"
+HOST_NAME = "netkit-vm"
+
+# Everything that shapes the image. Its hash names the cache entry, so editing any of
+# it builds a new image on the next run.
+RECIPE = {
+    "suite": "trixie",
+    "mirror": "http://deb.debian.org/debian",
+    "variant": "apt",
+    "packages": [
+        "linux-image-cloud-amd64", "systemd-sysv", "udev", "dbus", "kmod", "netbase",
+        "procps", "openssh-server", "python3", "python3-apt", "python3-pyroute2",
+        "iproute2", "bpftool", "libbpf1", "iputils-ping",
+    ],
+    "dpkg_excludes": ["/usr/share/man/*", "/usr/share/doc/*", "/usr/share/locale/*"],
+    "customize": [
+        f'echo {HOST_NAME} > "$1/etc/hostname"',
+        'echo "/dev/nvme0n1 / ext4 rw,relatime 0 1" > "$1/etc/fstab"',
+        'mkdir -p -m 700 "$1/root/.ssh"',
+        'cp "$KEY.pub" "$1/root/.ssh/authorized_keys"',
+        'chmod 600 "$1/root/.ssh/authorized_keys"',
+        'printf "[Match]\\nName=e*\\n[Network]\\nAddress=10.0.2.15/24\\nGateway=10.0.2.2\\n"'
+        ' > "$1/etc/systemd/network/10-user.network"',
+        'chroot "$1" systemctl enable systemd-networkd',
+        'chroot "$1" systemctl mask systemd-networkd-wait-online.service apt-daily.timer'
+        ' apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer man-db.timer',
+        'printf "UseDNS no\\n" > "$1/etc/ssh/sshd_config.d/10-testground.conf"',
+    ],
+    "disk_size": "3G",
+}
+
+HOST_PACKAGES = {
+    "mmdebstrap": "mmdebstrap",
+    "mkfs.ext4": "e2fsprogs",
+    "qemu-system-x86_64": "qemu-system-x86",
+    "ssh": "openssh-client",
+    "ssh-keygen": "openssh-client",
+}
+
+BOOT_TIMEOUT_TCG = 240
+# A working KVM reaches SSH in a few seconds; a guest that has not by then is not using it.
+BOOT_TIMEOUT_KVM_PROBE = 45
+KVM_FAILURE_MARKERS = ("KVM internal error", "kvm run failed", "failed to initialize kvm")
+
+
+def log(msg):
+    print(f"testground: {msg}", file=sys.stderr, flush=True)
+
+
+class TestgroundError(Exception):
+    pass
+
+
+def recipe_hash():
+    return hashlib.sha256(json.dumps(RECIPE, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def image_dir():
+    return CACHE / f"trixie-{recipe_hash()}"
+
+
+def ensure_host_packages():
+    missing = sorted({pkg for cmd, pkg in HOST_PACKAGES.items() if shutil.which(cmd) is None})
+    if not missing:
+        return
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        raise TestgroundError(
+            "the test ground needs these Debian packages on this host: %s. Install them as root "
+            "(apt-get install %s) and run again." % (", ".join(missing), " ".join(missing)))
+    log(f"installing host packages: {' '.join(missing)}")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+
+
+def build_image():
+    """Return the cached image directory, building it first when the recipe changed."""
+    target = image_dir()
+    if (target / "disk.raw").exists():
+        return target
+    ensure_host_packages()
+    if os.geteuid() != 0:
+        raise TestgroundError("building the image needs root (mmdebstrap --mode=root and mkfs.ext4 -d "
+                              "keep file ownership only as root); run `make vm-image` as root once")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="build-", dir=CACHE))
+    try:
+        rootfs = work / "rootfs"
+        key = work / "id_ed25519"
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "xcnf-netkit-testground",
+                        "-f", str(key)], check=True)
+        cmd = ["mmdebstrap", "--mode=root", f"--variant={RECIPE['variant']}",
+               "--include=" + ",".join(RECIPE["packages"])]
+        cmd += [f"--dpkgopt=path-exclude={path}" for path in RECIPE["dpkg_excludes"]]
+        cmd += [f"--customize-hook={hook}" for hook in RECIPE["customize"]]
+        cmd += [RECIPE["suite"], str(rootfs), RECIPE["mirror"]]
+        log(f"building the {RECIPE['suite']} image (about a minute)")
+        subprocess.run(cmd, check=True, env=dict(os.environ, KEY=str(key)),
+                       stdout=subprocess.DEVNULL)
+        kernels = sorted((rootfs / "boot").glob("vmlinuz-*"))
+        if not kernels:
+            raise TestgroundError("the image has no kernel in /boot")
+        shutil.copy(kernels[-1], work / "vmlinuz")
+        (work / "kernel-release").write_text(kernels[-1].name[len("vmlinuz-"):] + "\n")
+        subprocess.run(["mkfs.ext4", "-q", "-F", "-L", "root", "-d", str(rootfs),
+                        str(work / "disk.raw"), RECIPE["disk_size"]], check=True,
+                       stdout=subprocess.DEVNULL)
+        shutil.rmtree(rootfs)
+        (work / "recipe.json").write_text(json.dumps(RECIPE, indent=2, sort_keys=True) + "\n")
+        work.rename(target)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    log(f"image built in {time.monotonic() - started:.1f}s: {target}")
+    return target
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def qemu_command(image, accel, port):
+    return [
+        "qemu-system-x86_64", "-machine", "q35", "-accel", accel,
+        "-cpu", "host" if accel == "kvm" else "max", "-smp", "2", "-m", "1024",
+        "-kernel", str(image / "vmlinuz"),
+        "-append", "root=/dev/nvme0n1 rw console=ttyS0 quiet mitigations=off",
+        "-drive", f"file={image / 'disk.raw'},if=none,id=d0,format=raw,snapshot=on,cache=unsafe",
+        "-device", "nvme,drive=d0,serial=netkit",
+        "-nic", f"user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:22",
+        "-device", "virtio-rng-pci", "-display", "none", "-no-reboot",
+        "-serial", f"file:{STATE / 'console.log'}",
+        # Lets `down` find a qemu whose pid was never written (an interrupted `up`).
+        "-name", "xcnf-netkit-testground",
+        "-pidfile", str(STATE / "qemu.pid"),
+    ]
+
+
+def ours(pid):
+    """True when pid is a qemu this state directory started."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return str(STATE / "qemu.pid").encode() in cmdline
+
+
+def running_pids():
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and ours(int(entry.name)):
+            pids.add(int(entry.name))
+    return pids
+
+
+def stop_qemu():
+    pids = running_pids()
+    for pid in pids:
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while pids and time.monotonic() < deadline:
+        pids = {pid for pid in pids if ours(pid)}
+        time.sleep(0.1)
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    return bool(pids)
+
+
+def ssh_base(image, port):
+    return ["ssh", "-q", "-i", str(image / "id_ed25519"), "-p", str(port),
+            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+            "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10", "-o", "BatchMode=yes",
+            "root@127.0.0.1"]
+
+
+def ssh_banner(port):
+    # User-mode networking accepts the connection before the guest listens: only a
+    # banner shows that sshd is up.
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+            sock.settimeout(3)
+            return sock.recv(4).startswith(b"SSH-")
+    except OSError:
+        return False
+
+
+def wait_for_ssh(proc, image, port, timeout):
+    """Wait until the guest answers SSH; False when qemu died or KVM failed."""
+    deadline = time.monotonic() + timeout
+    stderr_path = STATE / "qemu.stderr"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        if any(marker in stderr_path.read_text(errors="replace") for marker in KVM_FAILURE_MARKERS):
+            return False
+        if ssh_banner(port) and subprocess.run(ssh_base(image, port) + ["true"]).returncode == 0:
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def kvm_usable():
+    forced = os.environ.get("NETKIT_VM_ACCEL")
+    if forced in ("kvm", "tcg"):
+        return forced == "kvm", f"NETKIT_VM_ACCEL={forced}"
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return False, "no usable /dev/kvm"
+    return True, "/dev/kvm present; probing it with a real boot"
+
+
+def boot(image, accel, timeout):
+    port = free_port()
+    (STATE / "port").write_text(f"{port}\n")
+    with open(STATE / "qemu.stderr", "w") as stderr:
+        proc = subprocess.Popen(qemu_command(image, accel, port), stdin=subprocess.DEVNULL,
+                                stdout=stderr, stderr=stderr, start_new_session=True)
+    if wait_for_ssh(proc, image, port, timeout):
+        return port
+    stop_qemu()
+    return None
+
+
+def write_inventory(image, port, accel):
+    ssh_args = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes"
+    (STATE / "inventory.ini").write_text(
+        "[netkit]\n"
+        f"{HOST_NAME} ansible_host=127.0.0.1 ansible_port={port} ansible_user=root "
+        f"ansible_ssh_private_key_file={image / 'id_ed25519'} "
+        "ansible_python_interpreter=/usr/bin/python3 "
+        f"ansible_ssh_common_args='{ssh_args}' "
+        f"netkit_vm_accel={accel} "
+        f"netkit_vm_kernel={(image / 'kernel-release').read_text().strip()}\n")
+
+
+def cmd_image(_args):
+    print(build_image())
+
+
+def cmd_up(_args):
+    if running_pids() and (STATE / "inventory.ini").exists():
+        log(f"already running; inventory at {STATE / 'inventory.ini'}")
+        return
+    cmd_down(None)
+    image = build_image()
+    STATE.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    use_kvm, why = kvm_usable()
+    port = None
+    if use_kvm:
+        log(f"trying KVM ({why})")
+        port = boot(image, "kvm", BOOT_TIMEOUT_KVM_PROBE)
+        accel = "kvm"
+        if port is None:
+            if os.environ.get("NETKIT_VM_ACCEL") == "kvm":
+                raise TestgroundError("NETKIT_VM_ACCEL=kvm but the guest did not boot under KVM; "
+                                      f"see {STATE / 'qemu.stderr'}")
+            log("KVM does not run this guest here (see .vm/qemu.stderr); falling back to TCG")
+    else:
+        log(f"using TCG: {why}")
+    if port is None:
+        accel = "tcg"
+        port = boot(image, "tcg,thread=multi", BOOT_TIMEOUT_TCG)
+    if port is None:
+        cmd_down(None)
+        raise TestgroundError(f"the VM did not come up; console: {STATE / 'console.log'}")
+    (STATE / "accel").write_text(accel + "\n")
+    write_inventory(image, port, accel)
+    log(f"up with {accel.upper()} in {time.monotonic() - started:.1f}s on 127.0.0.1:{port}; "
+        f"inventory: {STATE / 'inventory.ini'}")
+
+
+def cmd_down(_args):
+    if stop_qemu():
+        log("a qemu ignored SIGTERM and was killed")
+    for name in ("inventory.ini", "port", "accel", "qemu.pid"):
+        (STATE / name).unlink(missing_ok=True)
+
+
+def cmd_ssh(args):
+    port = (STATE / "port").read_text().strip() if (STATE / "port").exists() else None
+    if not port or not running_pids():
+        raise TestgroundError("the VM is not running: `make vm-up` first")
+    os.execvp("ssh", ssh_base(image_dir(), port)[:-1] + ["-t" if not args.command else "-T",
+                                                         "root@127.0.0.1", *args.command])
+
+
+def cmd_status(_args):
+    pids = running_pids()
+    print(json.dumps({"running": bool(pids), "pids": sorted(pids), "image": str(image_dir()),
+                      "image_built": (image_dir() / "disk.raw").exists(),
+                      "inventory": str(STATE / "inventory.ini") if pids else None}))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command_name", required=True)
+    sub.add_parser("image", help="build the image unless the cache has it; print its directory")
+    sub.add_parser("up", help="boot the VM and write .vm/inventory.ini")
+    sub.add_parser("down", help="stop the VM (idempotent)")
+    ssh = sub.add_parser("ssh", help="a shell, or one command, in the VM")
+    ssh.add_argument("command", nargs=argparse.REMAINDER)
+    sub.add_parser("status", help="print whether the VM runs, as JSON")
+    args = parser.parse_args()
+    handler = {"image": cmd_image, "up": cmd_up, "down": cmd_down, "ssh": cmd_ssh,
+               "status": cmd_status}[args.command_name]
+    try:
+        handler(args)
+    except TestgroundError as exc:
+        log(f"error: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        log("interrupted; stopping anything this run started")
+        cmd_down(None)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
