@@ -1,0 +1,747 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xcnf.netkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""All netlink knowledge about netkit pairs, private to this collection.
+
+No pyroute2 release knows the netkit link kind, so this file teaches it (the
+IFLA_NETKIT_* attributes of include/uapi/linux/if_link.h), then reads pairs into
+one normalised dict, plans the changes a desired pair needs, applies them and
+reads the result back. Modules call reconcile_pairs() and read_all_pairs().
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ctypes
+import errno
+import os
+import platform
+import socket
+import time
+import traceback
+
+try:
+    from pyroute2 import IPRoute
+    from pyroute2.netlink import NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, nla
+    from pyroute2.netlink.exceptions import NetlinkError
+    from pyroute2.netlink.rtnl import RTM_DELADDR, RTM_DELLINK, RTM_GETADDR, RTM_GETLINK, RTM_NEWLINK
+    from pyroute2.netlink.rtnl.ifaddrmsg import ifaddrmsg
+    from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg, ifinfveth
+except ImportError:
+    HAS_PYROUTE2 = False
+    PYROUTE2_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_PYROUTE2 = True
+    PYROUTE2_IMPORT_ERROR = None
+
+    class netkit_data(nla):
+        """IFLA_INFO_DATA of kind netkit (include/uapi/linux/if_link.h)."""
+
+        prefix = 'IFLA_NETKIT_'
+        nla_map = (
+            (0, 'IFLA_NETKIT_UNSPEC', 'none'),
+            (1, 'IFLA_NETKIT_PEER_INFO', 'peer_info'),
+            (2, 'IFLA_NETKIT_PRIMARY', 'uint8'),
+            (3, 'IFLA_NETKIT_POLICY', 'uint32'),
+            (4, 'IFLA_NETKIT_PEER_POLICY', 'uint32'),
+            (5, 'IFLA_NETKIT_MODE', 'uint32'),
+            (6, 'IFLA_NETKIT_SCRUB', 'uint32'),
+            (7, 'IFLA_NETKIT_PEER_SCRUB', 'uint32'),
+            (8, 'IFLA_NETKIT_HEADROOM', 'uint16'),
+            (9, 'IFLA_NETKIT_TAILROOM', 'uint16'),
+        )
+
+        @staticmethod
+        def peer_info(self, *argv, **kwarg):
+            # The peer is described like veth's: a struct ifinfomsg and IFLA_* attributes.
+            return ifinfveth
+
+    def register_netkit_kind():
+        ifinfmsg.ifinfo.register_link_kind(module={'netkit': netkit_data})
+
+KIND = 'netkit'
+IFNAMSIZ = 16
+MODES = {'l2': 0, 'l3': 1}
+POLICIES = {'forward': 0, 'blackhole': 2}
+SCRUBS = {'none': 0, 'default': 1}
+ADDR_GEN_MODES = {'eui64': 0, 'none': 1, 'stable_secret': 2, 'random': 3}
+IFF_UP = 0x1
+IFA_F_STABLE_PRIVACY = 0x800
+CLONE_NEWNET = 0x40000000
+NETNS_RUN_DIR = '/run/netns'
+AF_INET6 = socket.AF_INET6
+
+# Settings the kernel fixes when it creates the pair, and the release that added each.
+CREATION_SETTINGS = ('mode', 'scrub', 'peer_scrub', 'headroom', 'tailroom')
+SETTING_MIN_KERNEL = {'scrub': '6.12', 'peer_scrub': '6.12', 'headroom': '6.14', 'tailroom': '6.14'}
+NETKIT_MIN_KERNEL = (6, 7)
+ATTR = {
+    'mode': 'IFLA_NETKIT_MODE', 'policy': 'IFLA_NETKIT_POLICY', 'peer_policy': 'IFLA_NETKIT_PEER_POLICY',
+    'scrub': 'IFLA_NETKIT_SCRUB', 'peer_scrub': 'IFLA_NETKIT_PEER_SCRUB',
+    'headroom': 'IFLA_NETKIT_HEADROOM', 'tailroom': 'IFLA_NETKIT_TAILROOM',
+}
+VALUE_NAMES = {'mode': MODES, 'policy': POLICIES, 'peer_policy': POLICIES, 'scrub': SCRUBS, 'peer_scrub': SCRUBS}
+# Keys of the pair dict that a user can ask for, in the order diffs show them.
+SETTINGS = ('peer_name', 'peer_netns', 'mode', 'scrub', 'peer_scrub', 'headroom', 'tailroom',
+            'policy', 'peer_policy', 'mtu', 'peer_mtu', 'up', 'link_local')
+LINK_LOCAL_WAIT = 5.0
+
+
+class NetkitError(Exception):
+    """An error to report to the user as it is; nothing was left half-done by it."""
+
+
+def kernel_release():
+    return platform.release()
+
+
+def kernel_version(release=None):
+    numbers = []
+    for part in (release or kernel_release()).split('-')[0].split('.')[:2]:
+        digits = ''.join(c for c in part if c.isdigit())
+        numbers.append(int(digits or 0))
+    return tuple(numbers + [0] * (2 - len(numbers)))
+
+
+def check_kernel(release=None):
+    release = release or kernel_release()
+    if kernel_version(release) < NETKIT_MIN_KERNEL:
+        raise NetkitError(not_supported_message(release))
+
+
+def not_supported_message(release=None):
+    return ('netkit needs Linux 6.7+ built with CONFIG_NETKIT; this host runs %s'
+            % (release or kernel_release()))
+
+
+def check_ifname(param, value):
+    """Raise unless value is a name the kernel accepts for an interface (dev_valid_name)."""
+    if not value:
+        raise NetkitError('%s must not be empty' % param)
+    size = len(value.encode('utf-8'))
+    if size >= IFNAMSIZ:
+        raise NetkitError('%s %r is %d bytes long; interface names have at most %d bytes'
+                          % (param, value, size, IFNAMSIZ - 1))
+    if value in ('.', '..') or any(c in value for c in '/:') or any(c.isspace() for c in value):
+        raise NetkitError("%s %r is not a valid interface name (no '/', ':', whitespace, '.' or '..')"
+                          % (param, value))
+
+
+def default_peer_name(name):
+    """The peer's default name, name + 'p', as veth pairs are often named."""
+    peer = name + 'p'
+    if len(peer.encode('utf-8')) >= IFNAMSIZ:
+        raise NetkitError('peer_name defaults to name + "p" = %r, which is longer than %d bytes; '
+                          'shorten name to at most %d bytes or set peer_name'
+                          % (peer, IFNAMSIZ - 1, IFNAMSIZ - 2))
+    return peer
+
+
+def desired_pair(params):
+    """The settings a task asks for, validated; None means "leave as it is"."""
+    check_ifname('name', params['name'])
+    wanted = dict((key, params.get(key)) for key in SETTINGS)
+    wanted['name'] = params['name']
+    if wanted['peer_name'] is None:
+        wanted['peer_name'] = default_peer_name(params['name'])
+    check_ifname('peer_name', wanted['peer_name'])
+    if wanted['peer_name'] == wanted['name'] and not wanted['peer_netns']:
+        raise NetkitError('peer_name must differ from name when both ends are in one namespace')
+    if wanted['peer_netns'] is not None:
+        check_netns_name(wanted['peer_netns'])
+    for key in ('mtu', 'peer_mtu'):
+        if wanted[key] is not None and not 68 <= wanted[key] <= 65535:
+            raise NetkitError('%s %d is out of range: netkit takes 68 to 65535' % (key, wanted[key]))
+    for key in ('headroom', 'tailroom'):
+        if wanted[key] is not None and not 0 <= wanted[key] <= 65535:
+            raise NetkitError('%s must be 0 to 65535 bytes' % key)
+    return wanted
+
+
+def check_netns_name(name):
+    if not name or '/' in name or name in ('.', '..'):
+        raise NetkitError('peer_netns %r is not a network namespace name (as in `ip netns list`)' % name)
+
+
+# ---------------------------------------------------------------- planning (pure)
+
+def link_local_state(end):
+    """True when an end has one kernel-made random link-local address (or will get it
+    on up), False when it has none and will not get one, None for anything else."""
+    addresses = end['addresses']
+    if end['addrgenmode'] == 'random':
+        if not end['up'] or not end['carrier']:
+            return True if not addresses else None
+        if len(addresses) == 1 and addresses[0]['stable_privacy']:
+            return True
+        return None
+    if end['addrgenmode'] == 'none' and not addresses:
+        return False
+    return None
+
+
+def plan_pair(before, wanted):
+    """Compare only what the task set; return (changes, blocked).
+
+    changes: {setting: (before, after)} for settings that differ.
+    blocked: the subset that only deleting and re-creating the pair can change.
+    """
+    changes = {}
+    for key in SETTINGS:
+        value = wanted.get(key)
+        if value is None or key == 'peer_name':
+            continue
+        current = before.get(key)
+        if current != value:
+            changes[key] = (current, value)
+    blocked = dict((key, changes[key]) for key in CREATION_SETTINGS if key in changes)
+    return changes, blocked
+
+
+def predict_after(before, wanted):
+    """The pair as it will be once wanted is applied (for check mode's diff)."""
+    after = dict(before or {})
+    after.update(dict((key, value) for key, value in wanted.items() if value is not None))
+    if before is None:
+        for key, default in (('mode', 'l3'), ('policy', 'forward'), ('peer_policy', 'forward'),
+                             ('scrub', 'default'), ('peer_scrub', 'default'), ('peer_netns', None)):
+            after.setdefault(key, default)
+    if before is None or (wanted.get('link_local') is not None
+                          and wanted['link_local'] != before.get('link_local')):
+        after['addresses'] = after['peer_addresses'] = ['(chosen by the kernel when applied)'] \
+            if wanted.get('link_local') else []
+    return after
+
+
+def diff_view(pair):
+    """The part of a pair dict worth showing in --diff."""
+    if pair is None:
+        return {'state': 'absent'}
+    view = dict((key, pair.get(key)) for key in ('name',) + SETTINGS + ('addresses', 'peer_addresses'))
+    view['state'] = 'present'
+    return view
+
+
+def blocked_message(name, blocked):
+    details = ', '.join('%s is %s, the task wants %s' % (key, blocked[key][0], blocked[key][1])
+                        for key in sorted(blocked))
+    return ('netkit pair %s: %s; the kernel fixes these when it creates a pair. Set recreate=true to '
+            'delete and re-create it (traffic stops meanwhile), or change the task.' % (name, details))
+
+
+# ---------------------------------------------------------------- kernel access
+
+def _setns(fd):
+    if hasattr(os, 'setns'):
+        os.setns(fd, CLONE_NEWNET)
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.setns(fd, CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+def netns_path(name):
+    return os.path.join(NETNS_RUN_DIR, name)
+
+
+def list_netns():
+    try:
+        return sorted(os.listdir(NETNS_RUN_DIR))
+    except OSError:
+        return []
+
+
+class Kernel:
+    """Netlink sockets, one per network namespace, and reads of what is there."""
+
+    def __init__(self):
+        register_netkit_kind()
+        self._sockets = {}
+
+    def close(self):
+        for ipr in self._sockets.values():
+            ipr.close()
+        self._sockets = {}
+
+    def ipr(self, netns=None):
+        if netns not in self._sockets:
+            self._sockets[netns] = self._open(netns)
+        return self._sockets[netns]
+
+    @staticmethod
+    def _open(netns):
+        if netns is None:
+            return IPRoute()
+        try:
+            target = os.open(netns_path(netns), os.O_RDONLY)
+        except OSError as exc:
+            if exc.errno == errno.ENOENT:
+                raise NetkitError(missing_netns_message(netns))
+            raise
+        # A netlink socket stays in the namespace it was created in: enter, open, leave.
+        origin = os.open('/proc/self/ns/net', os.O_RDONLY)
+        try:
+            _setns(target)
+            try:
+                return IPRoute()
+            finally:
+                _setns(origin)
+        finally:
+            os.close(target)
+            os.close(origin)
+
+    def request(self, netns, msg, msg_type, flags):
+        return tuple(self.ipr(netns).nlm_request(msg, msg_type=msg_type, msg_flags=flags))
+
+    def links(self, netns=None):
+        return [link_facts(msg) for msg in self.request(netns, ifinfmsg(), RTM_GETLINK,
+                                                        NLM_F_REQUEST | NLM_F_DUMP)]
+
+    def addresses(self, netns=None):
+        msg = ifaddrmsg()
+        msg['family'] = AF_INET6
+        by_index = {}
+        for reply in self.request(netns, msg, RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP):
+            address = address_facts(reply)
+            if address is not None:
+                by_index.setdefault(reply['index'], []).append(address)
+        return by_index
+
+    def netns_ids(self):
+        """{nsid: name} for the named namespaces the host namespace has an id for."""
+        ids = {}
+        for name in list_netns():
+            try:
+                fd = os.open(netns_path(name), os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                reply = self.ipr().get_netnsid(fd=fd)
+            except NetlinkError:
+                reply = None
+            finally:
+                os.close(fd)
+            if reply and reply.get('nsid') is not None and reply['nsid'] >= 0:
+                ids[reply['nsid']] = name
+        return ids
+
+    def send_link(self, netns, index=0, attrs=(), flags=0, change=0, create=False):
+        msg = ifinfmsg()
+        msg['family'] = socket.AF_UNSPEC
+        msg['index'] = index
+        msg['flags'] = flags
+        msg['change'] = change
+        msg['attrs'] = [list(attr) for attr in attrs]
+        nl_flags = NLM_F_REQUEST | NLM_F_ACK
+        if create:
+            nl_flags |= NLM_F_CREATE | NLM_F_EXCL
+        self.request(netns, msg, RTM_NEWLINK, nl_flags)
+
+    def delete_link(self, netns, index):
+        msg = ifinfmsg()
+        msg['index'] = index
+        self.request(netns, msg, RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK)
+
+    def delete_address(self, netns, index, address):
+        msg = ifaddrmsg()
+        msg['family'] = AF_INET6
+        msg['prefixlen'] = address['prefixlen']
+        msg['index'] = index
+        msg['attrs'] = [['IFA_ADDRESS', address['address']]]
+        self.request(netns, msg, RTM_DELADDR, NLM_F_REQUEST | NLM_F_ACK)
+
+
+def missing_netns_message(name):
+    return ('peer_netns: network namespace %r does not exist (%s/%s is missing); create it first, '
+            'for example with `ip netns add %s`' % (name, NETNS_RUN_DIR, name, name))
+
+
+def _nested(msg, *names):
+    for name in names:
+        if msg is None:
+            return None
+        msg = msg.get_attr(name)
+    return msg
+
+
+def link_facts(msg):
+    """The facts this collection uses from one RTM_NEWLINK message."""
+    kind = _nested(msg, 'IFLA_LINKINFO', 'IFLA_INFO_KIND')
+    facts = {
+        'index': msg['index'],
+        'name': msg.get_attr('IFLA_IFNAME'),
+        'kind': kind,
+        'up': bool(msg['flags'] & IFF_UP),
+        'carrier': bool(msg.get_attr('IFLA_CARRIER')),
+        'mtu': msg.get_attr('IFLA_MTU'),
+        'link': msg.get_attr('IFLA_LINK'),
+        'link_netnsid': msg.get_attr('IFLA_LINK_NETNSID'),
+        'addrgenmode': None,
+        'netkit': None,
+    }
+    gen_mode = _nested(msg, 'IFLA_AF_SPEC', 'AF_INET6', 'IFLA_INET6_ADDR_GEN_MODE')
+    if gen_mode is not None:
+        facts['addrgenmode'] = dict((v, k) for k, v in ADDR_GEN_MODES.items()).get(gen_mode, str(gen_mode))
+    if kind == KIND:
+        facts['netkit'] = netkit_facts(_nested(msg, 'IFLA_LINKINFO', 'IFLA_INFO_DATA'))
+    return facts
+
+
+def netkit_facts(data):
+    """Decode IFLA_INFO_DATA of a netkit link; an attribute the kernel did not send is None."""
+    facts = {'primary': bool(data.get_attr('IFLA_NETKIT_PRIMARY')) if data is not None else None}
+    for key, attr in ATTR.items():
+        value = data.get_attr(attr) if data is not None else None
+        names = VALUE_NAMES.get(key)
+        if names is not None and value is not None:
+            value = dict((v, k) for k, v in names.items()).get(value, str(value))
+        facts[key] = value
+    return facts
+
+
+def address_facts(msg):
+    """An IPv6 link-local /64 address of an RTM_NEWADDR message, or None for any other."""
+    address = msg.get_attr('IFA_ADDRESS')
+    if not address or not address.lower().startswith('fe80:'):
+        return None
+    flags = msg.get_attr('IFA_FLAGS')
+    if flags is None:
+        flags = msg['flags']
+    return {'address': address, 'prefixlen': msg['prefixlen'],
+            'stable_privacy': bool(flags & IFA_F_STABLE_PRIVACY)}
+
+
+def create_attrs(wanted, netns_fd=None):
+    """The IFLA_* attributes of the RTM_NEWLINK request that creates a pair."""
+    data = []
+    for key in ('mode', 'policy', 'peer_policy', 'scrub', 'peer_scrub', 'headroom', 'tailroom'):
+        value = wanted.get(key)
+        if value is not None:
+            data.append([ATTR[key], VALUE_NAMES[key][value] if key in VALUE_NAMES else value])
+    peer = [['IFLA_IFNAME', wanted['peer_name']]]
+    if wanted.get('peer_mtu') is not None:
+        peer.append(['IFLA_MTU', wanted['peer_mtu']])
+    if netns_fd is not None:
+        peer.append(['IFLA_NET_NS_FD', netns_fd])
+    data.insert(0, ['IFLA_NETKIT_PEER_INFO', {'attrs': peer}])
+    attrs = [['IFLA_IFNAME', wanted['name']]]
+    if wanted.get('mtu') is not None:
+        attrs.append(['IFLA_MTU', wanted['mtu']])
+    attrs.append(['IFLA_LINKINFO', {'attrs': [['IFLA_INFO_KIND', KIND], ['IFLA_INFO_DATA', {'attrs': data}]]}])
+    return attrs
+
+
+def addrgenmode_attrs(mode):
+    return [['IFLA_AF_SPEC', {'attrs': [['AF_INET6', {'attrs': [
+        ['IFLA_INET6_ADDR_GEN_MODE', ADDR_GEN_MODES[mode]]]}]]}]]
+
+
+def policy_attrs(policies):
+    data = [[ATTR[key], POLICIES[value]] for key, value in sorted(policies.items())]
+    return [['IFLA_LINKINFO', {'attrs': [['IFLA_INFO_KIND', KIND], ['IFLA_INFO_DATA', {'attrs': data}]]}]]
+
+
+# ---------------------------------------------------------------- reading pairs
+
+class Snapshot:
+    """One dump of links and addresses per namespace, read on demand."""
+
+    def __init__(self, kernel):
+        self.kernel = kernel
+        self._links = {}
+        self._addresses = {}
+        self._netns_ids = None
+
+    def links(self, netns=None):
+        if netns not in self._links:
+            self._links[netns] = dict((link['name'], link) for link in self.kernel.links(netns))
+        return self._links[netns]
+
+    def link_by_index(self, netns, index):
+        for link in self.links(netns).values():
+            if link['index'] == index:
+                return link
+        return None
+
+    def addresses(self, netns, index):
+        if netns not in self._addresses:
+            self._addresses[netns] = self.kernel.addresses(netns)
+        return self._addresses[netns].get(index, [])
+
+    def netns_name(self, nsid):
+        if self._netns_ids is None:
+            self._netns_ids = self.kernel.netns_ids()
+        return self._netns_ids.get(nsid)
+
+    def pair(self, name):
+        """The pair whose primary is name, None when no device has that name.
+
+        Raises NetkitError when name belongs to something this collection does not own.
+        """
+        link = self.links().get(name)
+        if link is None:
+            return None
+        if link['kind'] != KIND:
+            raise NetkitError('a %s device named %s already exists and is not a netkit pair; this task '
+                              'leaves it alone: remove it or choose another name'
+                              % (link['kind'] or 'non-netkit', name))
+        if not link['netkit']['primary']:
+            raise NetkitError('%s is the peer end of a netkit pair; name must be the primary (the end '
+                              'created first)' % name)
+        return self.pair_from_primary(link)
+
+    def pair_from_primary(self, link):
+        peer_netns = None
+        if link['link_netnsid'] is not None:
+            peer_netns = self.netns_name(link['link_netnsid'])
+            if peer_netns is None:
+                peer_netns = 'nsid:%d' % link['link_netnsid']
+        peer = None
+        if peer_netns is None or not peer_netns.startswith('nsid:'):
+            peer = self.link_by_index(peer_netns, link['link'])
+        primary_end = self.end(None, link)
+        peer_end = self.end(peer_netns, peer) if peer else None
+        pair = dict((key, link['netkit'][key]) for key in ATTR)
+        pair.update({
+            'name': link['name'], 'ifindex': link['index'], 'mtu': link['mtu'],
+            'peer_name': peer['name'] if peer else None, 'peer_ifindex': link['link'],
+            'peer_netns': peer_netns, 'peer_mtu': peer['mtu'] if peer else None,
+            'up': bool(link['up'] and peer and peer['up']),
+            'addrgenmode': link['addrgenmode'], 'peer_addrgenmode': peer['addrgenmode'] if peer else None,
+            'addresses': [a['address'] for a in primary_end['addresses']],
+            'peer_addresses': [a['address'] for a in peer_end['addresses']] if peer_end else [],
+        })
+        states = set([link_local_state(primary_end), link_local_state(peer_end) if peer_end else None])
+        pair['link_local'] = states.pop() if len(states) == 1 else None
+        return pair
+
+    def end(self, netns, link):
+        return {'netns': netns, 'index': link['index'], 'up': link['up'], 'carrier': link['carrier'],
+                'addrgenmode': link['addrgenmode'], 'addresses': self.addresses(netns, link['index'])}
+
+    def all_pairs(self):
+        return [self.pair_from_primary(link) for link in sorted(self.links().values(), key=lambda l: l['name'])
+                if link['kind'] == KIND and link['netkit']['primary']]
+
+
+# ---------------------------------------------------------------- applying
+
+def describe_netlink_error(exc, doing):
+    code = getattr(exc, 'code', None)
+    if code == errno.EOPNOTSUPP:
+        return not_supported_message()
+    if code == errno.EPERM:
+        return '%s: operation not permitted; managing netkit needs CAP_NET_ADMIN (use become: true)' % doing
+    return '%s: %s' % (doing, exc)
+
+
+class PairApplier:
+    """Makes one pair what the task wants; on a failed creation, deletes what it made."""
+
+    def __init__(self, kernel, wanted):
+        self.kernel = kernel
+        self.wanted = wanted
+        self.netns = wanted.get('peer_netns')
+
+    def create(self):
+        netns_fd = None
+        if self.netns is not None:
+            try:
+                netns_fd = os.open(netns_path(self.netns), os.O_RDONLY)
+            except OSError:
+                raise NetkitError(missing_netns_message(self.netns))
+        try:
+            self.kernel.send_link(None, attrs=create_attrs(self.wanted, netns_fd), create=True)
+        finally:
+            if netns_fd is not None:
+                os.close(netns_fd)
+        try:
+            pair = Snapshot(self.kernel).pair(self.wanted['name'])
+            self.check_applied(pair)
+            self.configure(pair, fresh=True)
+        except BaseException:
+            self.delete_created()
+            raise
+
+    def delete_created(self):
+        link = Snapshot(self.kernel).links().get(self.wanted['name'])
+        if link is not None and link['kind'] == KIND:
+            self.kernel.delete_link(None, link['index'])
+
+    def check_applied(self, pair):
+        """Older kernels ignore attributes they do not know: never report what did not happen."""
+        for key in CREATION_SETTINGS:
+            wanted = self.wanted.get(key)
+            if wanted is None or pair.get(key) == wanted:
+                continue
+            if pair.get(key) is None:
+                raise NetkitError('%s needs Linux %s+; this host runs %s'
+                                  % (key, SETTING_MIN_KERNEL.get(key, '?'), kernel_release()))
+            raise NetkitError('the kernel made %s %s, not %s' % (key, pair.get(key), wanted))
+
+    def configure(self, pair, fresh=False):
+        """Apply the live settings (everything but the creation-time ones)."""
+        wanted = self.wanted
+        peer_netns = pair['peer_netns']
+        if wanted['peer_netns'] is not None and peer_netns != wanted['peer_netns'] and not fresh:
+            fd = os.open(netns_path(wanted['peer_netns']), os.O_RDONLY)
+            try:
+                self.kernel.send_link(peer_netns, index=pair['peer_ifindex'], attrs=[['IFLA_NET_NS_FD', fd]])
+            finally:
+                os.close(fd)
+            pair = Snapshot(self.kernel).pair(wanted['name'])
+            peer_netns = pair['peer_netns']
+        policies = dict((key, wanted[key]) for key in ('policy', 'peer_policy')
+                        if wanted.get(key) is not None and pair[key] != wanted[key])
+        if policies:
+            self.kernel.send_link(None, index=pair['ifindex'], attrs=policy_attrs(policies))
+        ends = ((None, pair['ifindex'], 'mtu'), (peer_netns, pair['peer_ifindex'], 'peer_mtu'))
+        for netns, index, key in ends:
+            if wanted.get(key) is not None and pair[key] != wanted[key]:
+                self.kernel.send_link(netns, index=index, attrs=[['IFLA_MTU', wanted[key]]])
+        took_down = False
+        if wanted.get('link_local') is not None and (fresh or pair['link_local'] != wanted['link_local']):
+            self.reset_link_local(ends)
+            took_down = True
+        up = wanted['up'] if wanted.get('up') is not None else pair['up']
+        if up != pair['up'] or (up and took_down):
+            self.set_up(ends, up)
+        if up and wanted.get('link_local'):
+            self.wait_for_link_local(ends)
+
+    def set_up(self, ends, up):
+        # The peer first: the primary only gets a carrier once the peer is up.
+        for netns, index, _key in reversed(ends):
+            self.kernel.send_link(netns, index=index, flags=IFF_UP if up else 0, change=IFF_UP)
+
+    def reset_link_local(self, ends):
+        """Set the kernel's address generation mode with both ends down, and drop their
+        link-local addresses: the kernel makes a new one when an end comes up (an end
+        that stays up keeps whatever it made before)."""
+        snapshot = Snapshot(self.kernel)
+        mode = 'random' if self.wanted['link_local'] else 'none'
+        for netns, index, _key in ends:
+            self.kernel.send_link(netns, index=index, flags=0, change=IFF_UP)
+        for netns, index, _key in ends:
+            self.kernel.send_link(netns, index=index, attrs=addrgenmode_attrs(mode))
+            for address in snapshot.addresses(netns, index):
+                try:
+                    self.kernel.delete_address(netns, index, address)
+                except NetlinkError as exc:
+                    # Taking an end down flushes its addresses already.
+                    if exc.code != errno.EADDRNOTAVAIL:
+                        raise
+
+    def wait_for_link_local(self, ends):
+        deadline = time.time() + LINK_LOCAL_WAIT
+        while True:
+            snapshot = Snapshot(self.kernel)
+            missing = [index for netns, index, _key in ends if not snapshot.addresses(netns, index)]
+            if not missing:
+                return
+            if time.time() > deadline:
+                raise NetkitError('the kernel gave no link-local address to ifindex %s within %ss'
+                                  % (', '.join(str(i) for i in missing), LINK_LOCAL_WAIT))
+            time.sleep(0.05)
+
+
+def reconcile_pair(kernel, params, check_mode):
+    """Make one pair what params ask for. Returns a result dict for the module."""
+    wanted = desired_pair(params)
+    state = params.get('state', 'present')
+    snapshot = Snapshot(kernel)
+    before = snapshot.pair(wanted['name'])
+    if before is not None and before['peer_name'] != wanted['peer_name'] and (
+            state == 'present' or params.get('peer_name') is not None):
+        raise NetkitError('netkit primary %s has the peer %s, not %s; this task leaves that pair alone: '
+                          'set peer_name: %s to manage it, or choose another name'
+                          % (wanted['name'], before['peer_name'], wanted['peer_name'], before['peer_name']))
+    if state == 'absent':
+        if before is not None and not check_mode:
+            kernel.delete_link(None, before['ifindex'])
+        return result(before, None, before is not None)
+
+    if before is None:
+        check_creatable(snapshot, wanted)
+        if check_mode:
+            return result(None, predict_after(None, wanted), True)
+        apply_create(kernel, wanted)
+        return result(None, Snapshot(kernel).pair(wanted['name']), True)
+
+    if wanted['peer_netns'] is not None and not os.path.exists(netns_path(wanted['peer_netns'])):
+        raise NetkitError(missing_netns_message(wanted['peer_netns']))
+    changes, blocked = plan_pair(before, wanted)
+    if blocked and not params.get('recreate'):
+        raise NetkitError(blocked_message(wanted['name'], blocked))
+    if not changes:
+        return result(before, before, False)
+    if check_mode:
+        return result(before, predict_after(before, wanted), True, recreated=bool(blocked))
+    if blocked:
+        kernel.delete_link(None, before['ifindex'])
+        apply_create(kernel, wanted)
+    else:
+        PairApplier(kernel, wanted).configure(before)
+    after = Snapshot(kernel).pair(wanted['name'])
+    return result(before, after, True, recreated=bool(blocked))
+
+
+def apply_create(kernel, wanted):
+    attempts = 2
+    for attempt in range(attempts):
+        try:
+            PairApplier(kernel, wanted).create()
+            return
+        except NetlinkError as exc:
+            if exc.code == errno.EEXIST and attempt + 1 < attempts:
+                # Someone made it meanwhile: reconcile with what is there now.
+                existing = Snapshot(kernel).pair(wanted['name'])
+                if existing is not None:
+                    PairApplier(kernel, wanted).configure(existing)
+                    return
+                continue
+            raise NetkitError(describe_netlink_error(exc, 'creating netkit pair %s' % wanted['name']))
+
+
+def check_creatable(snapshot, wanted):
+    """Fail before changing anything when the pair cannot be created as asked."""
+    netns = wanted['peer_netns']
+    if netns is not None and not os.path.exists(netns_path(netns)):
+        raise NetkitError(missing_netns_message(netns))
+    taken = snapshot.links(netns).get(wanted['peer_name'])
+    if taken is not None:
+        raise NetkitError('peer_name %s is taken: a %s device of that name exists%s; this task leaves it alone'
+                          % (wanted['peer_name'], taken['kind'] or 'non-netkit',
+                             ' in network namespace %s' % netns if netns else ''))
+
+
+def result(before, after, changed, recreated=False):
+    return {'changed': changed, 'before': before, 'after': after, 'recreated': recreated}
+
+
+def reconcile_pairs(pairs, check_mode):
+    """Reconcile a list of pairs (each a dict of netkit_pair's parameters) in one process."""
+    if not HAS_PYROUTE2:
+        raise NetkitError('pyroute2 is missing')
+    check_kernel()
+    kernel = Kernel()
+    try:
+        return [reconcile_pair(kernel, params, check_mode) for params in pairs]
+    except NetlinkError as exc:
+        raise NetkitError(describe_netlink_error(exc, 'netlink'))
+    finally:
+        kernel.close()
+
+
+def read_all_pairs(names=None):
+    """The host's netkit pairs (all, or those whose primary is in names)."""
+    kernel = Kernel()
+    try:
+        pairs = Snapshot(kernel).all_pairs()
+    finally:
+        kernel.close()
+    if names:
+        pairs = [pair for pair in pairs if pair['name'] in names]
+    return pairs

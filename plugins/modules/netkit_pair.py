@@ -1,0 +1,329 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xcnf.netkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: netkit_pair
+short_description: Create, reconcile and delete Linux netkit device pairs
+version_added: 0.1.0
+description:
+  - Makes a netkit pair on the target host what the task says, through netlink (pyroute2), and
+    reports the pair as the kernel has it afterwards.
+  - A netkit pair (Linux 6.7+) is two connected network devices, the I(primary) and its I(peer),
+    like a veth pair, whose traffic eBPF programs can steer without leaving the kernel's fast path.
+  - Only the settings a task sets are compared; omitted ones are left as they are on an existing
+    pair, and take the kernel's defaults on a new one.
+  - O(mode), O(scrub), O(peer_scrub), O(headroom) and O(tailroom) are fixed by the kernel when it
+    creates the pair. When they differ on a live pair the task fails, naming the setting and both
+    values, unless O(recreate=true).
+  - Older kernels ignore settings they do not know. The module reads the pair back after creating it
+    and fails (deleting the pair it made) when the kernel did not apply a setting.
+  - If creating or configuring a new pair fails halfway, the module deletes that pair again and
+    reports the original error.
+author:
+  - xcnf.netkit contributors
+requirements:
+  - Linux 6.7 or newer with C(CONFIG_NETKIT) on the target.
+  - pyroute2 (0.7 or newer) for the target's Python, for example Debian's C(python3-pyroute2).
+  - CAP_NET_ADMIN on the target (O(ignore:become=true) for a non-root user).
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: linux
+  idempotent:
+    support: full
+options:
+  name:
+    description:
+      - Name of the primary device, at most 15 bytes.
+    type: str
+    required: true
+  peer_name:
+    description:
+      - Name of the peer device, at most 15 bytes.
+      - Defaults to O(name) with V(p) appended (V(nk0) gets the peer V(nk0p)); then O(name) can have at
+        most 14 bytes.
+      - An existing pair whose peer has another name is never changed; the task fails instead.
+    type: str
+  state:
+    description:
+      - V(present) creates the pair or brings it in line; V(absent) deletes it (both ends go together).
+      - A device called O(name) that is not a netkit primary is never deleted or changed.
+    type: str
+    choices: [present, absent]
+    default: present
+  mode:
+    description:
+      - V(l3) hands packets on at the IP layer; the devices have no MAC address and no ARP.
+      - V(l2) makes Ethernet devices with random MAC addresses.
+      - The kernel's default when creating is V(l3). Fixed at creation.
+    type: str
+    choices: [l2, l3]
+  scrub:
+    description:
+      - Whether the kernel clears packet metadata (mark, priority) on packets the primary receives
+        from the peer. V(default) clears it, V(none) keeps it for the programs and stack behind.
+      - Needs Linux 6.12 or newer (6.13 upstream, backported). Fixed at creation.
+    type: str
+    choices: [default, none]
+  peer_scrub:
+    description:
+      - As O(scrub), for packets the peer receives.
+    type: str
+    choices: [default, none]
+  headroom:
+    description:
+      - Bytes of headroom the kernel reserves in packets for both ends. Needs Linux 6.14 or newer.
+        Fixed at creation.
+    type: int
+  tailroom:
+    description:
+      - Bytes of tailroom, as O(headroom).
+    type: int
+  policy:
+    description:
+      - What the primary does with packets when no eBPF program decides: V(forward) passes them on,
+        V(blackhole) drops them. The kernel's default is V(forward). Changes in place.
+    type: str
+    choices: [forward, blackhole]
+  peer_policy:
+    description:
+      - As O(policy), for the peer.
+    type: str
+    choices: [forward, blackhole]
+  mtu:
+    description:
+      - MTU of the primary (68 to 65535). The kernel does not keep the two ends' MTUs in step.
+    type: int
+  peer_mtu:
+    description:
+      - MTU of the peer.
+    type: int
+  up:
+    description:
+      - Whether both ends are administratively up.
+    type: bool
+    default: true
+  peer_netns:
+    description:
+      - Name of the network namespace (as listed by C(ip netns list)) the peer lives in; the primary
+        stays in the namespace the module runs in.
+      - The namespace must exist already. A peer that moves loses its addresses and comes back up
+        as O(up) says.
+      - Omit it to create the peer beside the primary and to leave an existing peer where it is.
+    type: str
+  link_local:
+    description:
+      - V(true) gives each end one IPv6 link-local address (C(fe80::/64)) with a random 64-bit
+        interface ID, distinct on the two ends. The kernel makes it (C(addrgenmode random)), keeps it
+        across a link down/up, and re-runs never add a second one.
+      - V(false) gives the ends no IPv6 link-local address at all (C(addrgenmode none)).
+      - Omit it to leave the kernel's default. Note that in V(l3) mode that default gives both ends the
+        same address, C(fe80::200:ff:fe00:0), which does not reach the other end.
+      - Switching it on a pair that is up takes both ends down for a moment.
+    type: bool
+  recreate:
+    description:
+      - When a setting fixed at creation differs on a live pair, V(true) deletes and re-creates the pair
+        (traffic through it stops meanwhile, attached eBPF programs go with it); V(false) fails.
+    type: bool
+    default: false
+notes:
+  - The module never runs a shell or a command; it speaks netlink to the kernel.
+seealso:
+  - module: xcnf.netkit.netkit_pair_info
+  - name: netkit in the kernel documentation
+    description: The netkit device.
+    link: https://docs.kernel.org/networking/netkit.html
+"""
+
+EXAMPLES = r"""
+- name: A pair nk0/nk0p with link-local addresses, the peer in the netns blue
+  xcnf.netkit.netkit_pair:
+    name: nk0
+    peer_netns: blue
+    link_local: true
+
+- name: An L2 pair that keeps packet metadata, with a named peer
+  xcnf.netkit.netkit_pair:
+    name: web0
+    peer_name: web0-ctr
+    mode: l2
+    scrub: none
+    peer_scrub: none
+    mtu: 9000
+    peer_mtu: 9000
+
+- name: Drop everything the peer sends until a program says otherwise
+  xcnf.netkit.netkit_pair:
+    name: nk0
+    peer_policy: blackhole
+
+- name: Switch an existing pair to L2, re-creating it
+  xcnf.netkit.netkit_pair:
+    name: nk0
+    mode: l2
+    recreate: true
+
+- name: Delete the pair
+  xcnf.netkit.netkit_pair:
+    name: nk0
+    state: absent
+"""
+
+RETURN = r"""
+pair:
+  description:
+    - The pair as the kernel has it after the task; in check mode, as it would be.
+    - Empty after O(state=absent).
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: Name of the primary.
+      type: str
+      sample: nk0
+    ifindex:
+      description: Interface index of the primary.
+      type: int
+      sample: 12
+    peer_name:
+      description: Name of the peer.
+      type: str
+      sample: nk0p
+    peer_ifindex:
+      description: Interface index of the peer, in its namespace.
+      type: int
+      sample: 11
+    peer_netns:
+      description: Network namespace of the peer; null when it is beside the primary.
+      type: str
+      sample: blue
+    mode:
+      description: V(l3) or V(l2).
+      type: str
+      sample: l3
+    policy:
+      description: The primary's policy.
+      type: str
+      sample: forward
+    peer_policy:
+      description: The peer's policy.
+      type: str
+      sample: forward
+    scrub:
+      description: The primary's scrub setting; null where the kernel does not report it (before 6.12).
+      type: str
+      sample: default
+    peer_scrub:
+      description: The peer's scrub setting.
+      type: str
+      sample: default
+    headroom:
+      description: Headroom in bytes; null where the kernel does not report it (before 6.14).
+      type: int
+      sample: null
+    tailroom:
+      description: Tailroom in bytes; null where the kernel does not report it.
+      type: int
+      sample: null
+    mtu:
+      description: MTU of the primary.
+      type: int
+      sample: 1500
+    peer_mtu:
+      description: MTU of the peer.
+      type: int
+      sample: 1500
+    up:
+      description: Whether both ends are administratively up.
+      type: bool
+      sample: true
+    link_local:
+      description:
+        - V(true) when both ends have (or, while down, will get) one random link-local address,
+          V(false) when neither has or gets one, null for anything else (such as the kernel's default).
+      type: bool
+      sample: true
+    addresses:
+      description: IPv6 link-local addresses of the primary.
+      type: list
+      elements: str
+      sample: [fe80::991c:f047:9e3f:4f95]
+    peer_addresses:
+      description: IPv6 link-local addresses of the peer.
+      type: list
+      elements: str
+      sample: [fe80::7c10:f58c:21cb:eb1d]
+    addrgenmode:
+      description: The primary's IPv6 address generation mode.
+      type: str
+      sample: random
+    peer_addrgenmode:
+      description: The peer's IPv6 address generation mode.
+      type: str
+      sample: random
+recreated:
+  description: Whether the pair was (or in check mode would be) deleted and created again.
+  returned: always
+  type: bool
+  sample: false
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import (
+    HAS_PYROUTE2,
+    PYROUTE2_IMPORT_ERROR,
+    NetkitError,
+    diff_view,
+    reconcile_pairs,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            name=dict(type='str', required=True),
+            peer_name=dict(type='str'),
+            state=dict(type='str', choices=['present', 'absent'], default='present'),
+            mode=dict(type='str', choices=['l2', 'l3']),
+            scrub=dict(type='str', choices=['default', 'none']),
+            peer_scrub=dict(type='str', choices=['default', 'none']),
+            headroom=dict(type='int'),
+            tailroom=dict(type='int'),
+            policy=dict(type='str', choices=['forward', 'blackhole']),
+            peer_policy=dict(type='str', choices=['forward', 'blackhole']),
+            mtu=dict(type='int'),
+            peer_mtu=dict(type='int'),
+            up=dict(type='bool', default=True),
+            peer_netns=dict(type='str'),
+            link_local=dict(type='bool'),
+            recreate=dict(type='bool', default=False),
+        ),
+        supports_check_mode=True,
+    )
+    if not HAS_PYROUTE2:
+        module.fail_json(msg=missing_required_lib('pyroute2'), exception=PYROUTE2_IMPORT_ERROR)
+    try:
+        outcome = reconcile_pairs([module.params], module.check_mode)[0]
+    except NetkitError as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(
+        changed=outcome['changed'],
+        pair=outcome['after'] or {},
+        recreated=outcome['recreated'],
+        diff={'before': diff_view(outcome['before']), 'after': diff_view(outcome['after'])},
+    )
+
+
+if __name__ == '__main__':
+    main()
