@@ -12,6 +12,8 @@ COLLECTION_LINK := $(TMP)/collections/ansible_collections/xcnf/netkit
 # ansible-test needs a real ansible_collections/xcnf/netkit directory, not a link.
 SANITY_TREE := $(TMP)/sanity/ansible_collections/xcnf/netkit
 TESTGROUND := $(PYTHON) testground/vm.py
+# Where ansible-test looks for the get-pip.py it would otherwise download.
+GET_PIP := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
@@ -57,6 +59,9 @@ vm-status:
 sanity: venv
 	rm -rf $(SANITY_TREE) && mkdir -p $(SANITY_TREE)
 	git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t $(SANITY_TREE)
+	# ansible-test lists the files to test with git.
+	cd $(SANITY_TREE) && git init -q && git add -A
+	@test -e $(GET_PIP) || install -D -m 644 tests/sanity/get_pip_offline.py $(GET_PIP)
 	cd $(SANITY_TREE) && ansible-test sanity --color no --python 3.11 --requirements
 
 unit: venv collection

@@ -53,7 +53,7 @@ else:
         )
 
         @staticmethod
-        def peer_info(self, *argv, **kwarg):
+        def peer_info(_msg, *argv, **kwarg):
             # The peer is described like veth's: a struct ifinfomsg and IFLA_* attributes.
             return ifinfveth
 

@@ -26,18 +26,18 @@ description:
   - If creating or configuring a new pair fails halfway, the module deletes that pair again and
     reports the original error.
 author:
-  - xcnf.netkit contributors
+  - xcnf.netkit contributors (@cassamajor)
 requirements:
   - Linux 6.7 or newer with C(CONFIG_NETKIT) on the target.
   - pyroute2 (0.7 or newer) for the target's Python, for example Debian's C(python3-pyroute2).
   - CAP_NET_ADMIN on the target (O(ignore:become=true) for a non-root user).
+extends_documentation_fragment:
+  - xcnf.netkit.attributes
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: full
-  platform:
-    platforms: linux
   idempotent:
     support: full
 options:
@@ -90,7 +90,7 @@ options:
     type: int
   policy:
     description:
-      - What the primary does with packets when no eBPF program decides: V(forward) passes them on,
+      - What the primary does with packets when no eBPF program decides. V(forward) passes them on,
         V(blackhole) drops them. The kernel's default is V(forward). Changes in place.
     type: str
     choices: [forward, blackhole]

@@ -16,17 +16,17 @@ description:
     same facts M(xcnf.netkit.netkit_pair) returns.
   - On a kernel without netkit it reports no pairs and O(ignore:supported=false) instead of failing.
 author:
-  - xcnf.netkit contributors
+  - xcnf.netkit contributors (@cassamajor)
 requirements:
   - pyroute2 (0.7 or newer) for the target's Python.
+extends_documentation_fragment:
+  - xcnf.netkit.attributes
 attributes:
   check_mode:
     support: full
     details: The module only reads.
   diff_mode:
     support: N/A
-  platform:
-    platforms: linux
   idempotent:
     support: full
 options:
