@@ -271,9 +271,18 @@ class Kernel:
         return self._sockets[netns]
 
     @staticmethod
-    def _open(netns):
+    def _new_ipr():
+        ipr = IPRoute()
+        # pyroute2 0.9's synchronous nlm_request() reads a status key that its IPRoute never sets.
+        status = getattr(ipr, 'status', None)
+        if hasattr(status, 'setdefault'):
+            status.setdefault('nlm_generator', False)
+        return ipr
+
+    @classmethod
+    def _open(cls, netns):
         if netns is None:
-            return IPRoute()
+            return cls._new_ipr()
         try:
             target = os.open(netns_path(netns), os.O_RDONLY)
         except OSError as exc:
@@ -285,7 +294,7 @@ class Kernel:
         try:
             _setns(target)
             try:
-                return IPRoute()
+                return cls._new_ipr()
             finally:
                 _setns(origin)
         finally:
