@@ -274,6 +274,7 @@ def cmd_up(_args):
         log(f"already running; inventory at {STATE / 'inventory.ini'}")
         return
     cmd_down(None)
+    ensure_host_packages()
     image = build_image()
     STATE.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()

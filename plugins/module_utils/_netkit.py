@@ -15,14 +15,34 @@ __metaclass__ = type
 
 import ctypes
 import errno
+import importlib.util
 import os
 import platform
 import socket
 import time
+import sys
 import traceback
 
+
+def _skip_pyroute2_package_init():
+    """Make `import pyroute2.x.y` load only x.y and what it needs.
+
+    pyroute2's package __init__ imports every subsystem it has (NDB, IPDB, the CLI...):
+    measured in the test ground, 3.8 s of a 4.5 s `import pyroute2` under software
+    emulation, paid by every module run. The modules used here import fine on their own
+    (pyroute2 0.7 and 0.9, tested in the VM).
+    """
+    if 'pyroute2' in sys.modules:
+        return
+    spec = importlib.util.find_spec('pyroute2')
+    if spec is None:
+        raise ImportError('No module named pyroute2')
+    sys.modules['pyroute2'] = importlib.util.module_from_spec(spec)
+
+
 try:
-    from pyroute2 import IPRoute
+    _skip_pyroute2_package_init()
+    from pyroute2.iproute.linux import IPRoute
     from pyroute2.netlink import NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, nla
     from pyroute2.netlink.exceptions import NetlinkError
     from pyroute2.netlink.rtnl import RTM_DELADDR, RTM_DELLINK, RTM_GETADDR, RTM_GETLINK, RTM_NEWLINK
