@@ -18,7 +18,11 @@ GET_PIP := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help venv collection vm-image vm-up vm-down vm-ssh vm-status sanity unit molecule test lint clean
+# BPF objects the build makes from C: the shipped observer and the tests' programs.
+BPF_OBJECTS := $(patsubst %.c,%.o,$(wildcard bpf/*.bpf.c tests/integration/targets/*/files/*.bpf.c))
+BPF_CFLAGS := -target bpf -O2 -g -Wall -I/usr/include/$(shell uname -m)-linux-gnu
+
+.PHONY: help venv collection bpf bpf-toolchain vm-image vm-up vm-down vm-ssh vm-status sanity unit molecule test lint clean
 
 help:
 	@echo "make test       sanity, unit tests, and molecule scenarios in the test ground VM"
@@ -28,6 +32,7 @@ help:
 	@echo "make vm-ssh     a root shell in it"
 	@echo "make vm-image   build the VM image unless the cache has it"
 	@echo "make venv       controller tools into .venv"
+	@echo "make bpf        compile the BPF programs (clang -target bpf)"
 
 $(STAMP): requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +45,15 @@ venv: $(STAMP)
 collection:
 	@mkdir -p $(dir $(COLLECTION_LINK))
 	@ln -sfn $(CURDIR) $(COLLECTION_LINK)
+
+bpf: $(BPF_OBJECTS)
+
+bpf-toolchain:
+	@command -v clang >/dev/null && test -e /usr/include/bpf/bpf_helpers.h || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang libbpf-dev >/dev/null; }
+
+%.bpf.o: %.bpf.c | bpf-toolchain
+	clang $(BPF_CFLAGS) -c $< -o $@
 
 vm-image:
 	$(TESTGROUND) image
@@ -64,12 +78,12 @@ sanity: venv
 	@test -e $(GET_PIP) || install -D -m 644 tests/sanity/get_pip_offline.py $(GET_PIP)
 	cd $(SANITY_TREE) && ansible-test sanity --color no --python 3.11 --requirements
 
-unit: venv collection
+unit: venv collection bpf
 	cd $(COLLECTION_LINK) && PYTHONPATH=$(TMP)/collections pytest -q tests/unit
 
 # The default scenario boots the VM once for all scenarios (shared_state); the VM
 # is stopped afterwards whatever happened.
-molecule: venv collection
+molecule: venv collection bpf
 	molecule test --all || { rc=$$?; $(TESTGROUND) down; exit $$rc; }
 	$(TESTGROUND) down
 

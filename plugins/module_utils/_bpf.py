@@ -1,0 +1,423 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xcnf.netkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""All libbpf knowledge of the collection, private to it.
+
+libbpf (Debian's libbpf1, 1.3 or newer for netkit) is driven through ctypes: no
+maintained Python binding covers netkit attachment (PyPI's pylibbpf is 0.0.x).
+Programs are attached with BPF links pinned in bpffs, one link per hook and pin
+directory, so they outlive the module; a changed program is swapped into its link
+(bpf_link__update_program), so the hook is never without one.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ctypes
+import ctypes.util
+import errno
+import os
+import struct
+
+from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import KIND, Kernel, Snapshot
+
+LIBBPF_MIN = (1, 3)
+PIN_ROOT = '/sys/fs/bpf'
+DEFAULT_PIN_DIR = os.path.join(PIN_ROOT, 'xcnf-netkit')
+# The kernel keeps BPF_OBJ_NAME_LEN - 1 characters of a program's name.
+PROGRAM_NAME_LEN = 15
+HOOKS = {'primary': 54, 'peer': 55}  # BPF_NETKIT_PRIMARY, BPF_NETKIT_PEER
+ATTACH_TYPE_HOOKS = dict((value, key) for key, value in HOOKS.items())
+BPF_PROG_TYPE_SCHED_CLS = 3
+BPF_LINK_TYPE_NETKIT = 13
+BPFFS_MAGIC = 0xcafe4a11
+INFO_SIZE = 256
+ELF_MAGIC = b'\x7fELF'
+EM_BPF = 247
+
+
+class BpfError(Exception):
+    """An error to report as it is."""
+
+
+def _errno_message(code):
+    return os.strerror(abs(code)) if code else 'unknown error'
+
+
+class Libbpf:
+    """The libbpf calls this collection uses, with their C signatures."""
+
+    SIGNATURES = {
+        'libbpf_major_version': (ctypes.c_uint32, []),
+        'libbpf_minor_version': (ctypes.c_uint32, []),
+        'libbpf_set_print': (ctypes.c_void_p, [ctypes.c_void_p]),
+        'bpf_object__open_file': (ctypes.c_void_p, [ctypes.c_char_p, ctypes.c_void_p]),
+        'bpf_object__load': (ctypes.c_int, [ctypes.c_void_p]),
+        'bpf_object__close': (None, [ctypes.c_void_p]),
+        'bpf_object__next_program': (ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_void_p]),
+        'bpf_object__next_map': (ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_void_p]),
+        'bpf_program__name': (ctypes.c_char_p, [ctypes.c_void_p]),
+        'bpf_program__section_name': (ctypes.c_char_p, [ctypes.c_void_p]),
+        'bpf_program__type': (ctypes.c_int, [ctypes.c_void_p]),
+        'bpf_program__set_autoload': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_bool]),
+        'bpf_program__set_expected_attach_type': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int]),
+        'bpf_program__fd': (ctypes.c_int, [ctypes.c_void_p]),
+        'bpf_program__attach_netkit': (ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]),
+        'bpf_map__name': (ctypes.c_char_p, [ctypes.c_void_p]),
+        'bpf_map__is_internal': (ctypes.c_bool, [ctypes.c_void_p]),
+        'bpf_map__set_pin_path': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p]),
+        'bpf_link__pin': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p]),
+        'bpf_link__open': (ctypes.c_void_p, [ctypes.c_char_p]),
+        'bpf_link__update_program': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_void_p]),
+        'bpf_link__destroy': (ctypes.c_int, [ctypes.c_void_p]),
+        'bpf_obj_get': (ctypes.c_int, [ctypes.c_char_p]),
+        'bpf_obj_get_info_by_fd': (ctypes.c_int, [ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint32)]),
+        'bpf_prog_get_fd_by_id': (ctypes.c_int, [ctypes.c_uint32]),
+    }
+
+    def __init__(self):
+        path = ctypes.util.find_library('bpf') or 'libbpf.so.1'
+        try:
+            self.lib = ctypes.CDLL(path, use_errno=True)
+        except OSError:
+            raise BpfError('libbpf is missing on this host: install libbpf1 (Debian/Ubuntu) or libbpf, '
+                           'version %d.%d or newer' % LIBBPF_MIN)
+        try:
+            self.version = (self.lib.libbpf_major_version(), self.lib.libbpf_minor_version())
+        except AttributeError:
+            self.version = (0, 0)
+        if self.version < LIBBPF_MIN:
+            raise BpfError('libbpf %d.%d is too old: netkit attachment needs libbpf %d.%d or newer'
+                           % (self.version + LIBBPF_MIN))
+        for name, (restype, argtypes) in self.SIGNATURES.items():
+            function = getattr(self.lib, name)
+            function.restype = restype
+            function.argtypes = argtypes
+        # libbpf prints to stderr by default; errors come back as return codes instead.
+        self.lib.libbpf_set_print(None)
+
+    def __getattr__(self, name):
+        return getattr(self.lib, name)
+
+    @staticmethod
+    def errno():
+        return ctypes.get_errno()
+
+
+def check_object_file(path):
+    """Fail clearly on a missing file or one that is not a BPF ELF object."""
+    if not os.path.exists(path):
+        raise BpfError('object %s does not exist on the target' % path)
+    with open(path, 'rb') as handle:
+        header = handle.read(20)
+    if len(header) < 20 or header[:4] != ELF_MAGIC:
+        raise BpfError('object %s is not an ELF file; give a BPF object built with clang -target bpf' % path)
+    byteorder = '<' if header[5] == 1 else '>'
+    machine = struct.unpack(byteorder + 'H', header[18:20])[0]
+    if machine != EM_BPF:
+        raise BpfError('object %s is an ELF file for machine %d, not BPF (%d); build it with clang -target bpf'
+                       % (path, machine, EM_BPF))
+
+
+def object_info(lib, fd):
+    buf = ctypes.create_string_buffer(INFO_SIZE)
+    size = ctypes.c_uint32(INFO_SIZE)
+    if lib.bpf_obj_get_info_by_fd(fd, buf, ctypes.byref(size)) != 0:
+        raise BpfError('reading BPF object info: %s' % _errno_message(lib.errno()))
+    return buf.raw
+
+
+def program_info(lib, fd):
+    """id, tag and name of a loaded program (struct bpf_prog_info)."""
+    raw = object_info(lib, fd)
+    prog_type, prog_id = struct.unpack_from('II', raw, 0)
+    tag = raw[8:16].hex() if hasattr(raw, 'hex') else ''.join('%02x' % c for c in raw[8:16])
+    name = raw[64:80].split(b'\0', 1)[0].decode('utf-8', 'replace')
+    return {'program_id': prog_id, 'tag': tag, 'program': name, 'type': prog_type}
+
+
+def link_info(lib, fd):
+    """id, program id, ifindex and hook of a netkit link (struct bpf_link_info)."""
+    raw = object_info(lib, fd)
+    link_type, link_id, prog_id = struct.unpack_from('III', raw, 0)
+    ifindex, attach_type = struct.unpack_from('II', raw, 16)
+    if link_type != BPF_LINK_TYPE_NETKIT:
+        return {'link_id': link_id, 'program_id': prog_id, 'ifindex': None, 'hook': None}
+    return {'link_id': link_id, 'program_id': prog_id, 'ifindex': ifindex,
+            'hook': ATTACH_TYPE_HOOKS.get(attach_type)}
+
+
+def is_bpffs(path):
+    try:
+        return _fs_magic(path) == BPFFS_MAGIC
+    except OSError:
+        return False
+
+
+def _fs_magic(path):
+    # struct statfs starts with f_type (long) on Linux.
+    libc = ctypes.CDLL(None, use_errno=True)
+    buf = ctypes.create_string_buffer(256)
+    if libc.statfs(path.encode(), buf) != 0:
+        raise OSError(ctypes.get_errno(), 'statfs')
+    return struct.unpack_from('l', buf.raw, 0)[0]
+
+
+class LoadedObject:
+    """A BPF object opened and loaded with only the wanted programs."""
+
+    def __init__(self, lib, path, hooks_by_program, map_pin_dir=None):
+        self.lib = lib
+        self.path = path
+        check_object_file(path)
+        self.obj = lib.bpf_object__open_file(path.encode(), None)
+        if not self.obj:
+            raise BpfError('libbpf cannot open %s: %s' % (path, _errno_message(lib.errno())))
+        try:
+            self.programs = self._select(hooks_by_program)
+            self.map_names = self._map_names(map_pin_dir)
+            rc = lib.bpf_object__load(self.obj)
+            if rc != 0:
+                raise BpfError('the kernel refused to load %s: %s (run `bpftool prog load %s /sys/fs/bpf/x` '
+                               'for the verifier log)' % (path, _errno_message(rc), path))
+        except BaseException:
+            self.close()
+            raise
+
+    def _select(self, hooks_by_program):
+        programs = {}
+        prog = self.lib.bpf_object__next_program(self.obj, None)
+        while prog:
+            name = self.lib.bpf_program__name(prog).decode()
+            wanted = name in hooks_by_program
+            self.lib.bpf_program__set_autoload(prog, wanted)
+            if wanted:
+                if self.lib.bpf_program__type(prog) != BPF_PROG_TYPE_SCHED_CLS:
+                    raise BpfError('program %s of %s is in section %s, which is not a netkit program; use '
+                                   'SEC("netkit/primary") or SEC("netkit/peer")'
+                                   % (name, self.path, self.lib.bpf_program__section_name(prog).decode()))
+                self.lib.bpf_program__set_expected_attach_type(prog, HOOKS[hooks_by_program[name]])
+                programs[name] = prog
+            prog = self.lib.bpf_object__next_program(self.obj, prog)
+        missing = sorted(set(hooks_by_program) - set(programs))
+        if missing:
+            raise BpfError('object %s has no program %s' % (self.path, ', '.join(missing)))
+        return programs
+
+    def _map_names(self, pin_dir):
+        names = []
+        bpf_map = self.lib.bpf_object__next_map(self.obj, None)
+        while bpf_map:
+            if not self.lib.bpf_map__is_internal(bpf_map):
+                name = self.lib.bpf_map__name(bpf_map).decode()
+                names.append(name)
+                if pin_dir is not None:
+                    # Reused when already pinned (counters survive a swap), pinned at load otherwise.
+                    self.lib.bpf_map__set_pin_path(bpf_map, map_pin_path(pin_dir, name).encode())
+            bpf_map = self.lib.bpf_object__next_map(self.obj, bpf_map)
+        return names
+
+    def info(self, name):
+        return program_info(self.lib, self.lib.bpf_program__fd(self.programs[name]))
+
+    def close(self):
+        if self.obj:
+            self.lib.bpf_object__close(self.obj)
+            self.obj = None
+
+
+def link_pin_path(pin_dir, hook):
+    return os.path.join(pin_dir, 'link_' + hook)
+
+
+def map_pin_path(pin_dir, name):
+    return os.path.join(pin_dir, 'map_' + name)
+
+
+def read_attachment(lib, pin_dir, hook):
+    """What the pinned link of a hook runs, or None when there is no pin."""
+    path = link_pin_path(pin_dir, hook)
+    if not os.path.exists(path):
+        return None
+    fd = lib.bpf_obj_get(path.encode())
+    if fd < 0:
+        raise BpfError('cannot open the pinned link %s: %s' % (path, _errno_message(lib.errno())))
+    try:
+        link = link_info(lib, fd)
+    finally:
+        os.close(fd)
+    attachment = {'hook': hook, 'link_pin': path, 'link_id': link['link_id'], 'ifindex': link['ifindex'],
+                  'program_id': link['program_id'], 'program': None, 'tag': None}
+    prog_fd = lib.bpf_prog_get_fd_by_id(link['program_id'])
+    if prog_fd >= 0:
+        try:
+            info = program_info(lib, prog_fd)
+        finally:
+            os.close(prog_fd)
+        attachment.update(program=info['program'], tag=info['tag'])
+    return attachment
+
+
+def attach(lib, loaded, name, hook, ifindex, pin_dir):
+    link = lib.bpf_program__attach_netkit(loaded.programs[name], ifindex, None)
+    if not link:
+        raise BpfError('attaching %s to the %s hook of ifindex %d: %s'
+                       % (name, hook, ifindex, _errno_message(lib.errno())))
+    try:
+        rc = lib.bpf_link__pin(link, link_pin_path(pin_dir, hook).encode())
+        if rc != 0:
+            raise BpfError('pinning the link at %s: %s' % (link_pin_path(pin_dir, hook), _errno_message(rc)))
+    finally:
+        # Closes this process's reference; the pin keeps the link (and its program) attached.
+        lib.bpf_link__destroy(link)
+
+
+def swap(lib, loaded, name, hook, pin_dir):
+    path = link_pin_path(pin_dir, hook)
+    link = lib.bpf_link__open(path.encode())
+    if not link:
+        raise BpfError('opening the pinned link %s: %s' % (path, _errno_message(lib.errno())))
+    try:
+        rc = lib.bpf_link__update_program(link, loaded.programs[name])
+        if rc != 0:
+            raise BpfError('swapping %s into the %s hook: %s' % (name, hook, _errno_message(rc)))
+    finally:
+        lib.bpf_link__destroy(link)
+
+
+def detach(pin_dir, hook):
+    """Unpin a hook's link: with the last reference gone, the kernel detaches it."""
+    try:
+        os.unlink(link_pin_path(pin_dir, hook))
+        return True
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            return False
+        raise
+
+
+def remove_pin_dir(pin_dir):
+    """Remove the map pins and the directory once no link is pinned there."""
+    if not os.path.isdir(pin_dir) or any(name.startswith('link_') for name in os.listdir(pin_dir)):
+        return False
+    for name in os.listdir(pin_dir):
+        os.unlink(os.path.join(pin_dir, name))
+    os.rmdir(pin_dir)
+    return True
+
+
+def mount_bpffs(root='/sys/fs/bpf'):
+    if is_bpffs(root):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    if not os.path.isdir(root):
+        os.makedirs(root)
+    if libc.mount(b'bpf', root.encode(), b'bpf', 0, None) != 0:
+        raise BpfError('mounting bpffs at %s: %s' % (root, os.strerror(ctypes.get_errno())))
+    return True
+
+
+# ---------------------------------------------------------------- reconciling
+
+def resolve_primary(device):
+    """(name, ifindex) of the primary of the netkit pair device belongs to."""
+    kernel = Kernel()
+    try:
+        snapshot = Snapshot(kernel)
+        link = snapshot.links().get(device)
+        if link is None:
+            raise BpfError('device %s does not exist' % device)
+        if link['kind'] != KIND:
+            raise BpfError('device %s is a %s device, not netkit; programs attach to netkit pairs only'
+                           % (device, link['kind'] or 'non-netkit'))
+        if link['netkit']['primary']:
+            return link['name'], link['index']
+        primary = snapshot.link_by_index(None, link['link']) if link['link_netnsid'] is None else None
+        if primary is None:
+            raise BpfError('device %s is a netkit peer whose primary is in another network namespace; give '
+                           'the primary as device' % device)
+        return primary['name'], primary['index']
+    finally:
+        kernel.close()
+
+
+def hooks_of(programs):
+    hooks = {}
+    for program in programs:
+        if program['attach'] in hooks.values():
+            raise BpfError('programs: two programs for the %s hook; each hook takes one' % program['attach'])
+        hooks[program['name']] = program['attach']
+    return hooks
+
+
+def attachments(lib, pin_dir):
+    return dict((hook, read_attachment(lib, pin_dir, hook)) for hook in sorted(HOOKS))
+
+
+def diff_view(state):
+    return dict((hook, '%s (tag %s)' % (seen['program'], seen['tag']) if seen else None)
+                for hook, seen in sorted(state.items()))
+
+
+def reconcile_attachments(params, check_mode):
+    """Make the pinned attachments of one pair what params ask for."""
+    lib = Libbpf()
+    primary, ifindex = resolve_primary(params['device'])
+    pin_dir = params['pin_path'] or os.path.join(DEFAULT_PIN_DIR, primary)
+    hooks = hooks_of(params['programs'] or [])
+    before = attachments(lib, pin_dir)
+    if params['state'] == 'absent':
+        gone = set(hooks.values()) or set(HOOKS)
+        after = dict((hook, None if hook in gone else seen) for hook, seen in before.items())
+        if not check_mode:
+            for hook in gone:
+                detach(pin_dir, hook)
+            remove_pin_dir(pin_dir)
+        return {'changed': before != after, 'before': before, 'after': after, 'pin_path': pin_dir,
+                'map_pins': []}
+    if not params['object']:
+        raise BpfError('object is required with state=present')
+    if not hooks:
+        raise BpfError('programs is required with state=present: a list of {name, attach}')
+    if not check_mode:
+        mount_bpffs()
+        make_pin_dir(pin_dir)
+    loaded = LoadedObject(lib, params['object'], hooks, map_pin_dir=None if check_mode else pin_dir)
+    try:
+        after = dict(before)
+        for name, hook in sorted(hooks.items()):
+            wanted = loaded.info(name)
+            current = before[hook]
+            # A link whose device was deleted (the pair re-created since) reports ifindex 0.
+            alive = bool(current and current['ifindex'])
+            if alive and current['tag'] == wanted['tag'] and current['program'] == name[:PROGRAM_NAME_LEN]:
+                continue
+            after[hook] = dict(wanted, hook=hook, link_pin=link_pin_path(pin_dir, hook),
+                               ifindex=ifindex if hook == 'primary' else None)
+            if check_mode:
+                continue
+            if alive:
+                swap(lib, loaded, name, hook, pin_dir)
+            else:
+                # No link, or one left behind by a pair that was deleted since.
+                detach(pin_dir, hook)
+                attach(lib, loaded, name, hook, ifindex, pin_dir)
+        map_pins = [map_pin_path(pin_dir, name) for name in loaded.map_names]
+    finally:
+        loaded.close()
+    changed = any(after[hook] is not before[hook] for hook in HOOKS)
+    if changed and not check_mode:
+        after = attachments(lib, pin_dir)
+    return {'changed': changed, 'before': before, 'after': after, 'pin_path': pin_dir, 'map_pins': map_pins}
+
+
+def make_pin_dir(pin_dir):
+    """Create the pin directory and its parents, readable by root only."""
+    missing = []
+    path = pin_dir
+    while not os.path.isdir(path):
+        missing.append(path)
+        path = os.path.dirname(path)
+    for path in reversed(missing):
+        os.mkdir(path, 0o700)
