@@ -18,7 +18,9 @@ import ctypes
 import ctypes.util
 import errno
 import os
+import socket
 import struct
+import time
 
 from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import KIND, Kernel, Snapshot
 
@@ -74,6 +76,10 @@ class Libbpf:
         'bpf_obj_get': (ctypes.c_int, [ctypes.c_char_p]),
         'bpf_obj_get_info_by_fd': (ctypes.c_int, [ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint32)]),
         'bpf_prog_get_fd_by_id': (ctypes.c_int, [ctypes.c_uint32]),
+        'bpf_map_lookup_elem': (ctypes.c_int, [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]),
+        'ring_buffer__new': (ctypes.c_void_p, [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]),
+        'ring_buffer__poll': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int]),
+        'ring_buffer__free': (None, [ctypes.c_void_p]),
     }
 
     def __init__(self):
@@ -421,3 +427,106 @@ def make_pin_dir(pin_dir):
         path = os.path.dirname(path)
     for path in reversed(missing):
         os.mkdir(path, 0o700)
+
+
+# ---------------------------------------------------------------- reading the observer
+
+BPF_MAP_TYPE_ARRAY = 2
+BPF_MAP_TYPE_RINGBUF = 27
+DIRECTIONS = ('to_peer', 'from_peer')
+# struct ipv6_event of bpf/ipv6_observer.bpf.c
+IPV6_EVENT = struct.Struct('=16s16sHBBB3x')
+RING_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
+MAX_EVENTS = 1000
+
+
+def map_info(lib, fd):
+    """type, key and value size and entries of a map (struct bpf_map_info)."""
+    map_type, map_id, key_size, value_size, max_entries = struct.unpack_from('IIIII', object_info(lib, fd), 0)
+    return {'type': map_type, 'id': map_id, 'key_size': key_size, 'value_size': value_size,
+            'max_entries': max_entries}
+
+
+def open_pinned(lib, path):
+    fd = lib.bpf_obj_get(path.encode())
+    if fd < 0:
+        raise BpfError('cannot open the pin %s: %s' % (path, _errno_message(lib.errno())))
+    return fd
+
+
+def read_counters(lib, path):
+    """The observer's packet and byte counters per direction, from its pinned array."""
+    fd = open_pinned(lib, path)
+    try:
+        info = map_info(lib, fd)
+        if info['type'] != BPF_MAP_TYPE_ARRAY or info['key_size'] != 4 or info['value_size'] != 16:
+            raise BpfError('%s is not the observer\'s counters map (an array of two u64 per direction)' % path)
+        counters = {}
+        for key, direction in enumerate(DIRECTIONS[:info['max_entries']]):
+            value = ctypes.create_string_buffer(16)
+            if lib.bpf_map_lookup_elem(fd, ctypes.byref(ctypes.c_uint32(key)), value) != 0:
+                raise BpfError('reading %s: %s' % (path, _errno_message(lib.errno())))
+            packets, size = struct.unpack('=QQ', value.raw)
+            counters[direction] = {'packets': packets, 'bytes': size}
+        return counters
+    finally:
+        os.close(fd)
+
+
+def decode_ipv6_event(data):
+    saddr, daddr, payload_len, nexthdr, hop_limit, direction = IPV6_EVENT.unpack(data[:IPV6_EVENT.size])
+    return {'source': socket.inet_ntop(socket.AF_INET6, saddr),
+            'destination': socket.inet_ntop(socket.AF_INET6, daddr),
+            'next_header': nexthdr, 'payload_length': payload_len, 'hop_limit': hop_limit,
+            'direction': DIRECTIONS[direction] if direction < len(DIRECTIONS) else str(direction)}
+
+
+def watch_events(lib, path, seconds, limit=MAX_EVENTS):
+    """The observer's IPv6 events that arrive in its ring buffer within seconds (at most limit)."""
+    fd = open_pinned(lib, path)
+    events = []
+
+    def collect(_ctx, data, size):
+        if len(events) < limit and size >= IPV6_EVENT.size:
+            events.append(decode_ipv6_event(ctypes.string_at(data, size)))
+        return 0
+
+    callback = RING_CALLBACK(collect)
+    try:
+        if map_info(lib, fd)['type'] != BPF_MAP_TYPE_RINGBUF:
+            raise BpfError('%s is not a ring buffer' % path)
+        ring = lib.ring_buffer__new(fd, ctypes.cast(callback, ctypes.c_void_p), None, None)
+        if not ring:
+            raise BpfError('reading the ring buffer %s: %s' % (path, _errno_message(lib.errno())))
+        try:
+            deadline = time.time() + seconds
+            while len(events) < limit:
+                remaining = deadline - time.time()
+                if remaining <= 0:
+                    break
+                rc = lib.ring_buffer__poll(ring, int(min(remaining, 0.2) * 1000))
+                if rc < 0 and -rc != errno.EINTR:
+                    raise BpfError('polling the ring buffer %s: %s' % (path, _errno_message(rc)))
+        finally:
+            lib.ring_buffer__free(ring)
+    finally:
+        os.close(fd)
+    return events
+
+
+def read_observer(params):
+    """Attachments of a pair's pin directory, the observer's counters and, if asked, its events."""
+    lib = Libbpf()
+    pin_dir = params['pin_path']
+    if pin_dir is None:
+        pin_dir = os.path.join(DEFAULT_PIN_DIR, resolve_primary(params['device'])[0])
+    result = {'pin_path': pin_dir, 'attachments': attachments(lib, pin_dir), 'counters': None, 'events': []}
+    counters_pin = map_pin_path(pin_dir, params['counters_map'])
+    if os.path.exists(counters_pin):
+        result['counters'] = read_counters(lib, counters_pin)
+    if params['watch']:
+        events_pin = map_pin_path(pin_dir, params['events_map'])
+        if not os.path.exists(events_pin):
+            raise BpfError('no ring buffer pinned at %s: attach the observer first' % events_pin)
+        result['events'] = watch_events(lib, events_pin, params['watch'], params['max_events'])
+    return result

@@ -56,3 +56,13 @@ def test_pin_names_have_no_dots():
 def test_diff_shows_program_and_tag_per_hook():
     assert _bpf.diff_view({'primary': {'program': 'observe_primary', 'tag': '7b9b29dcce69318b'}, 'peer': None}) == {
         'peer': None, 'primary': 'observe_primary (tag 7b9b29dcce69318b)'}
+
+
+def test_decodes_an_observer_event():
+    source = bytes(bytearray([0xfe, 0x80] + [0] * 13 + [1]))
+    destination = bytes(bytearray([0xff, 0x02] + [0] * 13 + [2]))
+    raw = _bpf.IPV6_EVENT.pack(source, destination, 16, 58, 255, 1)
+    assert len(raw) == 40  # sizeof(struct ipv6_event) in bpf/ipv6_observer.bpf.c
+    assert _bpf.decode_ipv6_event(raw) == {
+        'source': 'fe80::1', 'destination': 'ff02::2', 'next_header': 58,
+        'payload_length': 16, 'hop_limit': 255, 'direction': 'from_peer'}

@@ -25,3 +25,10 @@ int not_netkit(struct xdp_md *ctx)
 {
 	return 2;
 }
+
+// Reads the packet without a bounds check: the verifier must refuse it.
+SEC("netkit/primary")
+int rejected(struct __sk_buff *skb)
+{
+	return *(char *)(long)skb->data;
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xcnf.netkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: netkit_bpf_info
+short_description: Read what netkit_bpf attached to a pair, the IPv6 observer's counters and its events
+version_added: 0.1.0
+description:
+  - Reports the programs pinned on a pair's hooks by M(xcnf.netkit.netkit_bpf), the shipped IPv6 observer's
+    packet and byte counters per direction, and, with O(watch), the IPv6 events the observer puts in its
+    ring buffer during that many seconds.
+  - Reading events consumes them from the ring buffer, as any reader of a ring buffer does.
+author:
+  - xcnf.netkit contributors (@cassamajor)
+requirements:
+  - libbpf 1.3 or newer and pyroute2 on the target; root.
+extends_documentation_fragment:
+  - xcnf.netkit.attributes
+attributes:
+  check_mode:
+    support: full
+    details: The module changes nothing, apart from consuming the events it returns.
+  diff_mode:
+    support: N/A
+  idempotent:
+    support: N/A
+    details: It reports counters and events, which change with traffic.
+options:
+  device:
+    description:
+      - The netkit pair, by its primary (or a peer in the same namespace). Needed unless O(pin_path) is set.
+    type: str
+  pin_path:
+    description:
+      - The pin directory given to M(xcnf.netkit.netkit_bpf). Defaults to C(/sys/fs/bpf/xcnf-netkit/<primary>).
+    type: path
+  watch:
+    description:
+      - Seconds to read events for; V(0) reads none.
+    type: float
+    default: 0
+  max_events:
+    description:
+      - Stop reading after this many events.
+    type: int
+    default: 100
+  counters_map:
+    description:
+      - Name of the counters map in the object (pinned as C(map_<name>)).
+    type: str
+    default: counters
+  events_map:
+    description:
+      - Name of the ring buffer map in the object.
+    type: str
+    default: ipv6_events
+seealso:
+  - module: xcnf.netkit.netkit_bpf
+"""
+
+EXAMPLES = r"""
+- name: Read nk0's counters and watch its IPv6 traffic for five seconds
+  xcnf.netkit.netkit_bpf_info:
+    device: nk0
+    watch: 5
+  register: observed
+
+- name: Show them
+  ansible.builtin.debug:
+    msg: "{{ observed.counters }} {{ observed.events[:3] }}"
+"""
+
+RETURN = r"""
+attachments:
+  description: What runs on each hook (as M(xcnf.netkit.netkit_bpf) returns it); null for an empty hook.
+  returned: always
+  type: dict
+  sample: {primary: {program: observe_primary, tag: 7b9b29dcce69318b, program_id: 42, link_id: 5,
+                     link_pin: /sys/fs/bpf/xcnf-netkit/nk0/link_primary, ifindex: 6, hook: primary}, peer: null}
+pin_path:
+  description: The pin directory read.
+  returned: always
+  type: str
+  sample: /sys/fs/bpf/xcnf-netkit/nk0
+counters:
+  description: Packets and bytes per direction; null when no counters map is pinned.
+  returned: always
+  type: dict
+  sample: {to_peer: {packets: 3, bytes: 354}, from_peer: {packets: 4, bytes: 424}}
+events:
+  description: IPv6 packets seen, oldest first.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {source: "fe80::7701:46fa:4ad6:b69", destination: "fe80::de0d:4c07:4a03:61ee", next_header: 58,
+       payload_length: 64, hop_limit: 64, direction: to_peer}
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR
+from ansible_collections.xcnf.netkit.plugins.module_utils._bpf import BpfError, read_observer
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            device=dict(type='str'),
+            pin_path=dict(type='path'),
+            watch=dict(type='float', default=0),
+            max_events=dict(type='int', default=100),
+            counters_map=dict(type='str', default='counters'),
+            events_map=dict(type='str', default='ipv6_events'),
+        ),
+        required_one_of=[('device', 'pin_path')],
+        supports_check_mode=True,
+    )
+    if not HAS_PYROUTE2:
+        module.fail_json(msg=missing_required_lib('pyroute2'), exception=PYROUTE2_IMPORT_ERROR)
+    try:
+        observed = read_observer(module.params)
+    except (BpfError, OSError) as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(changed=False, **observed)
+
+
+if __name__ == '__main__':
+    main()
