@@ -19,12 +19,14 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
 # BPF objects the build makes from C: the shipped observer and the tests' programs.
-BPF_OBJECTS := $(patsubst %.c,%.o,$(wildcard bpf/*.bpf.c tests/integration/targets/*/files/*.bpf.c))
+BPF_OBJECTS := $(patsubst %.c,%.o,$(wildcard roles/netkit/files/*.bpf.c tests/integration/targets/*/files/*.bpf.c))
 BPF_CFLAGS := -target bpf -O2 -g -Wall -I/usr/include/$(shell uname -m)-linux-gnu
 
-.PHONY: help venv collection bpf bpf-toolchain vm-image vm-up vm-down vm-ssh vm-status sanity unit molecule test lint clean
+.PHONY: help demo venv collection bpf bpf-toolchain vm-image vm-up vm-down vm-ssh vm-status sanity unit molecule test lint clean
 
 help:
+	@echo "make demo       boot the VM, run demo/demo.yml (a pair, link-local addresses, the IPv6 observer), stop it;"
+	@echo "                KEEP_VM=1 keeps the VM running for exploring (make vm-ssh, make vm-down)"
 	@echo "make test       sanity, unit tests, and molecule scenarios in the test ground VM"
 	@echo "make lint       ansible-lint, production profile"
 	@echo "make vm-up      boot the netkit VM; writes .vm/inventory.ini"
@@ -88,6 +90,12 @@ molecule: venv collection bpf
 	$(TESTGROUND) down
 
 test: sanity unit molecule
+
+KEEP_VM ?=
+demo: venv collection bpf
+	$(TESTGROUND) up
+	ansible-playbook demo/demo.yml || { rc=$$?; test -n "$(KEEP_VM)" || $(TESTGROUND) down; exit $$rc; }
+	@if test -n "$(KEEP_VM)"; then echo "The VM is still running: make vm-ssh, make vm-down"; else $(TESTGROUND) down; fi
 
 lint: venv collection
 	ansible-lint --profile production

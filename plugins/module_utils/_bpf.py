@@ -326,12 +326,18 @@ def mount_bpffs(root='/sys/fs/bpf'):
 
 # ---------------------------------------------------------------- reconciling
 
-def resolve_primary(device):
-    """(name, ifindex) of the primary of the netkit pair device belongs to."""
+def resolve_primary(device, missing_ok=False):
+    """(name, ifindex) of the primary of the netkit pair device belongs to.
+
+    With missing_ok, a device that does not exist gives (device, None): the pins
+    a deleted pair left behind are found by its primary's name.
+    """
     kernel = Kernel()
     try:
         snapshot = Snapshot(kernel)
         link = snapshot.links().get(device)
+        if link is None and missing_ok:
+            return device, None
         if link is None:
             raise BpfError('device %s does not exist' % device)
         if link['kind'] != KIND:
@@ -369,7 +375,7 @@ def diff_view(state):
 def reconcile_attachments(params, check_mode):
     """Make the pinned attachments of one pair what params ask for."""
     lib = Libbpf()
-    primary, ifindex = resolve_primary(params['device'])
+    primary, ifindex = resolve_primary(params['device'], missing_ok=params['state'] == 'absent')
     pin_dir = params['pin_path'] or os.path.join(DEFAULT_PIN_DIR, primary)
     hooks = hooks_of(params['programs'] or [])
     before = attachments(lib, pin_dir)
@@ -434,7 +440,7 @@ def make_pin_dir(pin_dir):
 BPF_MAP_TYPE_ARRAY = 2
 BPF_MAP_TYPE_RINGBUF = 27
 DIRECTIONS = ('to_peer', 'from_peer')
-# struct ipv6_event of bpf/ipv6_observer.bpf.c
+# struct ipv6_event of roles/netkit/files/ipv6_observer.bpf.c
 IPV6_EVENT = struct.Struct('=16s16sHBBB3x')
 RING_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
 MAX_EVENTS = 1000

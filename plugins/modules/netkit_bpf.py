@@ -42,6 +42,8 @@ options:
   device:
     description:
       - The netkit pair, named by its primary or, when both ends are in this namespace, its peer.
+      - With O(state=absent) a device that does not exist is not an error; pins left under the default
+        O(pin_path) of a primary of that name (links of a deleted pair) are removed.
     type: str
     required: true
   object:

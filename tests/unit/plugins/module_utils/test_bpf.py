@@ -14,7 +14,7 @@ import pytest
 
 from ansible_collections.xcnf.netkit.plugins.module_utils import _bpf
 
-OBSERVER = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'bpf', 'ipv6_observer.bpf.o')
+OBSERVER = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'roles', 'netkit', 'files', 'ipv6_observer.bpf.o')
 
 
 def test_accepts_the_observer_object_the_build_makes():
@@ -62,7 +62,7 @@ def test_decodes_an_observer_event():
     source = bytes(bytearray([0xfe, 0x80] + [0] * 13 + [1]))
     destination = bytes(bytearray([0xff, 0x02] + [0] * 13 + [2]))
     raw = _bpf.IPV6_EVENT.pack(source, destination, 16, 58, 255, 1)
-    assert len(raw) == 40  # sizeof(struct ipv6_event) in bpf/ipv6_observer.bpf.c
+    assert len(raw) == 40  # sizeof(struct ipv6_event) in roles/netkit/files/ipv6_observer.bpf.c
     assert _bpf.decode_ipv6_event(raw) == {
         'source': 'fe80::1', 'destination': 'ff02::2', 'next_header': 58,
         'payload_length': 16, 'hop_limit': 255, 'direction': 'from_peer'}
