@@ -22,11 +22,12 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 BPF_OBJECTS := $(patsubst %.c,%.o,$(wildcard roles/netkit/files/*.bpf.c tests/integration/targets/*/files/*.bpf.c))
 BPF_CFLAGS := -target bpf -O2 -g -Wall -I/usr/include/$(shell uname -m)-linux-gnu
 
-.PHONY: help demo venv collection bpf bpf-toolchain vm-image vm-up vm-down vm-ssh vm-status sanity unit molecule test lint clean
+.PHONY: help demo bench venv collection bpf bpf-toolchain vm-image vm-up vm-down vm-ssh vm-status sanity unit molecule test lint clean
 
 help:
 	@echo "make demo       boot the VM, run demo/demo.yml (a pair, link-local addresses, the IPv6 observer), stop it;"
 	@echo "                KEEP_VM=1 keeps the VM running for exploring (make vm-ssh, make vm-down)"
+	@echo "make bench      bulk netkit_pairs against ip -batch in the VM; writes docs/benchmarks.md"
 	@echo "make test       sanity, unit tests, and molecule scenarios in the test ground VM"
 	@echo "make lint       ansible-lint, production profile"
 	@echo "make vm-up      boot the netkit VM; writes .vm/inventory.ini"
@@ -90,6 +91,10 @@ molecule: venv collection bpf
 	$(TESTGROUND) down
 
 test: sanity unit molecule
+
+# Not part of `make test`: timings are measured, not asserted (about 10 min under TCG).
+bench: venv collection
+	$(PYTHON) testground/bench.py
 
 KEEP_VM ?=
 demo: venv collection bpf

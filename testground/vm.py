@@ -50,6 +50,8 @@ RECIPE = {
         'chmod 600 "$1/root/.ssh/authorized_keys"',
         'printf "[Match]\\nName=e*\\n[Network]\\nAddress=10.0.2.15/24\\nGateway=10.0.2.2\\n"'
         ' > "$1/etc/systemd/network/10-user.network"',
+        # Container interfaces are left to whoever made them, as on a real container host.
+        'printf "[Match]\\nKind=netkit\\n[Link]\\nUnmanaged=yes\\n" > "$1/etc/systemd/network/05-netkit.network"',
         'chroot "$1" systemctl enable systemd-networkd',
         'chroot "$1" systemctl mask systemd-networkd-wait-online.service apt-daily.timer'
         ' apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer man-db.timer',

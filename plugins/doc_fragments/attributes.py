@@ -26,3 +26,19 @@ attributes:
     support: N/A
     platforms: linux
 """
+
+    # What netkit_pair and netkit_pairs need and support alike.
+    PAIRS = r"""
+options: {}
+requirements:
+  - Linux 6.7 or newer with C(CONFIG_NETKIT) on the target.
+  - pyroute2 (0.7 or newer) for the target's Python, for example Debian's C(python3-pyroute2).
+  - CAP_NET_ADMIN on the target (O(ignore:become=true) for a non-root user).
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+"""

@@ -27,19 +27,9 @@ description:
     reports the original error.
 author:
   - xcnf.netkit contributors (@cassamajor)
-requirements:
-  - Linux 6.7 or newer with C(CONFIG_NETKIT) on the target.
-  - pyroute2 (0.7 or newer) for the target's Python, for example Debian's C(python3-pyroute2).
-  - CAP_NET_ADMIN on the target (O(ignore:become=true) for a non-root user).
 extends_documentation_fragment:
   - xcnf.netkit.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
+  - xcnf.netkit.attributes.pairs
 options:
   name:
     description:
@@ -283,6 +273,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import (
     HAS_PYROUTE2,
     PYROUTE2_IMPORT_ERROR,
+    PAIR_ARGUMENT_SPEC,
     NetkitError,
     diff_view,
     reconcile_pairs,
@@ -291,24 +282,7 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import (
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            name=dict(type='str', required=True),
-            peer_name=dict(type='str'),
-            state=dict(type='str', choices=['present', 'absent'], default='present'),
-            mode=dict(type='str', choices=['l2', 'l3']),
-            scrub=dict(type='str', choices=['default', 'none']),
-            peer_scrub=dict(type='str', choices=['default', 'none']),
-            headroom=dict(type='int'),
-            tailroom=dict(type='int'),
-            policy=dict(type='str', choices=['forward', 'blackhole']),
-            peer_policy=dict(type='str', choices=['forward', 'blackhole']),
-            mtu=dict(type='int'),
-            peer_mtu=dict(type='int'),
-            up=dict(type='bool', default=True),
-            peer_netns=dict(type='str'),
-            link_local=dict(type='bool'),
-            recreate=dict(type='bool', default=False),
-        ),
+        argument_spec=PAIR_ARGUMENT_SPEC,
         supports_check_mode=True,
     )
     if not HAS_PYROUTE2:

@@ -19,6 +19,8 @@ from ansible_collections.xcnf.netkit.plugins.module_utils import _netkit as nk
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 IFLA_LINKINFO = 18
 IFLA_INFO_DATA = 2
+IFLA_NETKIT_PEER_INFO = 1
+IFLA_NET_NS_FD = 28
 
 
 def captured(name):
@@ -26,32 +28,20 @@ def captured(name):
         return binascii.unhexlify(handle.read().strip())
 
 
-def decode(data):
-    nk.register_netkit_kind()
-    msg = nk.ifinfmsg(data)
-    msg.decode()
-    return msg
-
-
-def attributes(data):
-    """{type: payload} of a run of netlink attributes."""
-    found = {}
-    while len(data) >= 4:
-        length, kind = struct.unpack('HH', data[:4])
-        found[kind & 0x3fff] = data[4:length]
-        data = data[(length + 3) & ~3:]
-    return found
+def payload(reply):
+    # The nlmsghdr (16 bytes) off: what link_facts() decodes.
+    return reply[16:]
 
 
 def info_data_bytes(reply):
     # nlmsghdr (16) + ifinfomsg (16), then the IFLA_* attributes.
-    return attributes(attributes(reply[32:])[IFLA_LINKINFO])[IFLA_INFO_DATA]
+    return nk.attributes(nk.attributes(reply, 32)[IFLA_LINKINFO])[IFLA_INFO_DATA]
 
 
 # ------------------------------------------------------------ decoding and encoding
 
 def test_decodes_an_l2_primary_the_kernel_sent():
-    facts = nk.link_facts(decode(captured('nkcap')))
+    facts = nk.link_facts(payload(captured('nkcap')))
     assert facts['name'] == 'nkcap'
     assert facts['kind'] == 'netkit'
     assert facts['addrgenmode'] == 'random'
@@ -61,14 +51,14 @@ def test_decodes_an_l2_primary_the_kernel_sent():
 
 
 def test_decodes_the_peer_of_that_pair():
-    facts = nk.link_facts(decode(captured('nkcapp')))
+    facts = nk.link_facts(payload(captured('nkcapp')))
     assert facts['name'] == 'nkcapp'
     assert facts['netkit']['primary'] is False
     assert facts['addrgenmode'] == 'eui64'
 
 
 def test_decodes_the_kernel_defaults():
-    facts = nk.link_facts(decode(captured('nkl3')))
+    facts = nk.link_facts(payload(captured('nkl3')))
     assert facts['netkit'] == {'primary': True, 'mode': 'l3', 'policy': 'forward', 'peer_policy': 'forward',
                                'scrub': 'default', 'peer_scrub': 'default', 'headroom': None, 'tailroom': None}
     assert facts['up'] is False
@@ -81,7 +71,7 @@ def test_encodes_netkit_attributes_as_the_kernel_does():
     data['attrs'] = [['IFLA_NETKIT_PRIMARY', 1], ['IFLA_NETKIT_POLICY', 2], ['IFLA_NETKIT_PEER_POLICY', 0],
                      ['IFLA_NETKIT_MODE', 0], ['IFLA_NETKIT_SCRUB', 0], ['IFLA_NETKIT_PEER_SCRUB', 0]]
     data.encode()
-    assert attributes(bytes(data.data[4:data.length])) == attributes(info_data_bytes(captured('nkcap')))
+    assert nk.attributes(bytes(data.data[4:data.length])) == nk.attributes(info_data_bytes(captured('nkcap')))
 
 
 def test_create_request_round_trips():
@@ -91,17 +81,16 @@ def test_create_request_round_trips():
     msg = nk.ifinfmsg()
     msg['attrs'] = nk.create_attrs(wanted, netns_fd=7)
     msg.encode()
-    back = decode(bytes(msg.data[:msg['header']['length']]))
-    assert back.get_attr('IFLA_IFNAME') == 'nk0'
-    assert back.get_attr('IFLA_MTU') == 9000
-    data = back.get_attr('IFLA_LINKINFO').get_attr('IFLA_INFO_DATA')
-    facts = nk.netkit_facts(data)
+    back = nk.link_facts(payload(bytes(msg.data[:msg['header']['length']])))
+    assert (back['name'], back['mtu'], back['kind']) == ('nk0', 9000, 'netkit')
+    facts = back['netkit']
     assert (facts['mode'], facts['policy'], facts['scrub'], facts['peer_scrub']) == ('l2', 'blackhole', 'none', 'default')
     assert facts['peer_policy'] is None and facts['headroom'] is None
-    peer = data.get_attr('IFLA_NETKIT_PEER_INFO')
-    assert peer.get_attr('IFLA_IFNAME') == 'nk0p'
-    assert peer.get_attr('IFLA_MTU') == 4000
-    assert peer.get_attr('IFLA_NET_NS_FD') == 7
+    data = info_data_bytes(bytes(msg.data[:msg['header']['length']]))
+    peer = nk.attributes(nk.attributes(data)[IFLA_NETKIT_PEER_INFO], 16)  # after the peer's ifinfomsg
+    assert peer[nk.IFLA_IFNAME] == b'nk0p\0'
+    assert peer[nk.IFLA_MTU] == struct.pack('=I', 4000)
+    assert peer[IFLA_NET_NS_FD] == struct.pack('=I', 7)
 
 
 # ------------------------------------------------------------ names and input
