@@ -228,10 +228,17 @@ def wait_for_ssh(proc, image, port, timeout):
             return False
         if any(marker in stderr_path.read_text(errors="replace") for marker in KVM_FAILURE_MARKERS):
             return False
+        if "Kernel panic" in console_text():
+            return False
         if ssh_banner(port) and subprocess.run(ssh_base(image, port) + ["true"], check=False).returncode == 0:
             return True
         time.sleep(0.5)
     return False
+
+
+def console_text():
+    path = STATE / "console.log"
+    return path.read_text(errors="replace") if path.exists() else ""
 
 
 def kvm_usable():
@@ -246,6 +253,8 @@ def kvm_usable():
 def boot(image, accel, timeout):
     port = free_port()
     (STATE / "port").write_text(f"{port}\n")
+    # wait_for_ssh() reads the console for a panic: never the previous boot's.
+    (STATE / "console.log").unlink(missing_ok=True)
     with open(STATE / "qemu.stderr", "w") as stderr:
         proc = subprocess.Popen(qemu_command(image, accel, port), stdin=subprocess.DEVNULL,
                                 stdout=stderr, stderr=stderr, start_new_session=True)
@@ -295,6 +304,10 @@ def cmd_up(_args):
         log(f"using TCG: {why}")
     if port is None:
         accel = "tcg"
+        port = boot(image, "tcg,thread=multi", BOOT_TIMEOUT_TCG)
+    if port is None and accel == "tcg":
+        # Seen once in many boots: the guest kernel panicked early under TCG. A second boot is cheap.
+        log(f"the guest did not come up (see {STATE / 'console.log'}); booting it once more")
         port = boot(image, "tcg,thread=multi", BOOT_TIMEOUT_TCG)
     if port is None:
         cmd_down(None)
