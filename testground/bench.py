@@ -14,6 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import vm  # noqa: E402  (the test ground tool beside this file)
+from bench_guest import expect  # noqa: E402
 
 PAIRS = int(os.environ.get("BENCH_PAIRS", "1000"))
 LOOP_PAIRS = int(os.environ.get("BENCH_LOOP_PAIRS", "20"))
@@ -46,11 +47,6 @@ def ansible_task(module, args, check=False):
     if done.returncode != 0:
         raise SystemExit(f"ansible {module} failed ({done.returncode}):\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
     return seconds, json.loads((tree / vm.HOST_NAME).read_text())
-
-
-def expect(condition, what):
-    if not condition:
-        raise SystemExit(f"benchmark check failed: {what}")
 
 
 def ansible_phases():
@@ -157,7 +153,9 @@ def run():
             "starting Python and importing pyroute2 in the guest, the work, and the result (one dictionary",
             "per pair) on its way back. The ip -batch column makes the pairs with kernel-named peers and",
             "renames them (iproute2 keeps its netkit parser's state in static variables, so a batch with a",
-            "second `peer name` fails), six requests per pair like the module's.", ""])
+            "second `peer name` fails): six requests per pair, each waiting for its answer. The module sends",
+            "five per new pair (create, two address generation modes, two ups), 64 at a time without waiting",
+            "for each answer (netlink answers them in order).", ""])
     OUTPUT.parent.mkdir(exist_ok=True)
     OUTPUT.write_text(text)
     print(text)

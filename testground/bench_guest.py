@@ -50,7 +50,7 @@ def ip_create(names, prefix):
     second `type netkit peer name ...` line fails ("duplicate peer"). The pairs are made
     with kernel-named peers instead, then one dump finds the peers, and a second batch
     renames them, sets both address generation modes and brings the ends up: six requests
-    per pair, as the module's create, read, two modes and two ups.
+    per pair (the module's five: create with the peer's name, two modes, two ups).
     """
     ip_batch([f"link add {name} type netkit\n" for name in names])
     peers = dict((link["ifname"], link["link"]) for link in ip_json("link", "show") if link["ifname"] in names)

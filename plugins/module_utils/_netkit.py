@@ -368,31 +368,49 @@ class Kernel:
     def _read_once(self, netns, msg_type, flags, body):
         sock = self._socket_pair(netns)[1]
         self._seq += 1
-        sock.send(NLMSG_HEADER.pack(NLMSG_HEADER.size + len(body), msg_type, flags, self._seq, 0) + body)
+        sock.send(_message(msg_type, flags, self._seq, body))
         payloads = []
         interrupted = False
-        while True:
-            data = sock.recv(1 << 20)
-            offset = 0
-            while offset + NLMSG_HEADER.size <= len(data):
-                length, kind, msg_flags, seq, _pid = NLMSG_HEADER.unpack_from(data, offset)
-                if length < NLMSG_HEADER.size:
-                    raise NetkitError('malformed netlink reply (message length %d)' % length)
-                payload = data[offset + NLMSG_HEADER.size:offset + length]
-                offset += (length + 3) & ~3
-                if seq != self._seq:
-                    continue
-                interrupted = interrupted or bool(msg_flags & NLM_F_DUMP_INTR)
-                if kind == NLMSG_DONE:
-                    return payloads, interrupted
-                if kind == NLMSG_ERROR:
-                    code = -struct.unpack_from('=i', payload)[0]
-                    if code:
-                        raise NetlinkError(code, os.strerror(code))
-                    return payloads, interrupted
-                payloads.append(payload)
-                if not flags & NLM_F_DUMP:
-                    return payloads, interrupted
+        for kind, msg_flags, seq, payload in _replies(sock):
+            if seq != self._seq:
+                continue
+            interrupted = interrupted or bool(msg_flags & NLM_F_DUMP_INTR)
+            if kind == NLMSG_DONE:
+                return payloads, interrupted
+            if kind == NLMSG_ERROR:
+                code = _error_code(payload)
+                if code:
+                    raise NetlinkError(code, os.strerror(code))
+                return payloads, interrupted
+            payloads.append(payload)
+            if not flags & NLM_F_DUMP:
+                return payloads, interrupted
+
+    def write(self, netns, requests):
+        """Send requests ((msg_type, body), each acknowledged) in windows of WRITE_WINDOW
+        without waiting for each acknowledgement; the error code of each, 0 for success.
+
+        The kernel handles the messages of one send in order and answers each, also after
+        one of them failed, so this is what one request after another would do, without a
+        round trip per request (measured: the round trips made creating 1,000 pairs
+        2.5 times slower than ip -batch).
+        """
+        sock = self._socket_pair(netns)[1]
+        codes = []
+        for start in range(0, len(requests), WRITE_WINDOW):
+            window = requests[start:start + WRITE_WINDOW]
+            first = self._seq + 1
+            self._seq += len(window)
+            sock.send(b''.join(_message(msg_type, NLM_F_REQUEST | NLM_F_ACK | flags, first + position, body)
+                               for position, (msg_type, flags, body) in enumerate(window)))
+            answered = {}
+            for kind, _flags, seq, payload in _replies(sock):
+                if kind == NLMSG_ERROR and first <= seq <= self._seq:
+                    answered[seq] = _error_code(payload)
+                    if len(answered) == len(window):
+                        break
+            codes.extend(answered[seq] for seq in range(first, self._seq + 1))
+        return codes
 
     def links(self, netns=None):
         body = IFINFOMSG.pack(socket.AF_UNSPEC, 0, 0, 0, 0) + _attr(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS)
@@ -437,22 +455,14 @@ class Kernel:
                 ids[reply['nsid']] = name
         return ids
 
-    def send_link(self, netns, index=0, attrs=(), flags=0, change=0, create=False):
+    def send_link(self, netns, index=0, attrs=(), flags=0, change=0):
         msg = ifinfmsg()
         msg['family'] = socket.AF_UNSPEC
         msg['index'] = index
         msg['flags'] = flags
         msg['change'] = change
         msg['attrs'] = [list(attr) for attr in attrs]
-        nl_flags = NLM_F_REQUEST | NLM_F_ACK
-        if create:
-            nl_flags |= NLM_F_CREATE | NLM_F_EXCL
-        self.request(netns, msg, RTM_NEWLINK, nl_flags)
-
-    def delete_link(self, netns, index):
-        msg = ifinfmsg()
-        msg['index'] = index
-        self.request(netns, msg, RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK)
+        self.request(netns, msg, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK)
 
     def delete_address(self, netns, index, address):
         msg = ifaddrmsg()
@@ -475,8 +485,10 @@ IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_LINKINFO, IFLA_EXT_MASK = 3, 4, 5, 18, 29
 IFLA_AF_SPEC, IFLA_CARRIER, IFLA_LINK_NETNSID = 26, 33, 37
 IFLA_INFO_KIND, IFLA_INFO_DATA = 1, 2
 IFLA_INET6_ADDR_GEN_MODE = 8
-IFLA_NETKIT_PRIMARY = 2
+IFLA_NET_NS_FD = 28
+IFLA_NETKIT_PEER_INFO, IFLA_NETKIT_PRIMARY = 1, 2
 NETKIT_ATTR_IDS = {'policy': 3, 'peer_policy': 4, 'mode': 5, 'scrub': 6, 'peer_scrub': 7, 'headroom': 8, 'tailroom': 9}
+NETKIT_ATTR_FORMATS = {'headroom': '=H', 'tailroom': '=H'}
 IFA_ADDRESS, IFA_FLAGS = 1, 8
 RTEXT_FILTER_SKIP_STATS = 1 << 3
 NLMSG_ERROR, NLMSG_DONE = 2, 3
@@ -488,6 +500,8 @@ IFADDRMSG = struct.Struct('=BBBBI')
 NETLINK_ROUTE = 0
 NLM_F_DUMP_INTR = 0x10
 DUMP_ATTEMPTS = 5
+# Requests per send: their acknowledgements must fit the socket's receive buffer (208 KiB by default).
+WRITE_WINDOW = 64
 ADDR_GEN_MODE_NAMES = dict((number, name) for name, number in ADDR_GEN_MODES.items())
 VALUE_NAMES_BY_NUMBER = dict((key, dict((number, name) for name, number in names.items()))
                              for key, names in VALUE_NAMES.items())
@@ -514,6 +528,32 @@ def _attr(kind, value):
     payload = struct.pack('=I', value) if isinstance(value, int) else value
     length = 4 + len(payload)
     return struct.pack('=HH', length, kind) + payload + b'\0' * ((4 - length % 4) % 4)
+
+
+def _message(msg_type, flags, seq, body):
+    return NLMSG_HEADER.pack(NLMSG_HEADER.size + len(body), msg_type, flags, seq, 0) + body
+
+
+def _replies(sock):
+    """(type, flags, seq, payload) of every netlink message received on sock, for ever."""
+    while True:
+        data = sock.recv(1 << 20)
+        offset = 0
+        while offset + NLMSG_HEADER.size <= len(data):
+            length, kind, flags, seq, _pid = NLMSG_HEADER.unpack_from(data, offset)
+            if length < NLMSG_HEADER.size:
+                raise NetkitError('malformed netlink reply (message length %d)' % length)
+            yield kind, flags, seq, data[offset + NLMSG_HEADER.size:offset + length]
+            offset += (length + 3) & ~3
+
+
+def _error_code(payload):
+    """The errno of an NLMSG_ERROR payload (0 for an acknowledgement)."""
+    return -struct.unpack_from('=i', payload)[0]
+
+
+def _cstring(text):
+    return text.encode('utf-8') + b'\0'
 
 
 def _uint(payload, default=None):
@@ -579,24 +619,39 @@ def address_facts(payload):
                    'stable_privacy': bool(flags & IFA_F_STABLE_PRIVACY)}
 
 
-def create_attrs(wanted, netns_fd=None):
-    """The IFLA_* attributes of the RTM_NEWLINK request that creates a pair."""
-    data = []
-    for key in ('mode', 'policy', 'peer_policy', 'scrub', 'peer_scrub', 'headroom', 'tailroom'):
+def create_request(wanted, netns_fd=None):
+    """The RTM_NEWLINK body that creates a pair, both ends down."""
+    peer = _attr(IFLA_IFNAME, _cstring(wanted['peer_name']))
+    if wanted.get('peer_mtu') is not None:
+        peer += _attr(IFLA_MTU, wanted['peer_mtu'])
+    if netns_fd is not None:
+        peer += _attr(IFLA_NET_NS_FD, netns_fd)
+    data = _attr(IFLA_NETKIT_PEER_INFO, IFINFOMSG.pack(socket.AF_UNSPEC, 0, 0, 0, 0) + peer)
+    for key, attr in sorted(NETKIT_ATTR_IDS.items(), key=lambda item: item[1]):
         value = wanted.get(key)
         if value is not None:
-            data.append([ATTR[key], VALUE_NAMES[key][value] if key in VALUE_NAMES else value])
-    peer = [['IFLA_IFNAME', wanted['peer_name']]]
-    if wanted.get('peer_mtu') is not None:
-        peer.append(['IFLA_MTU', wanted['peer_mtu']])
-    if netns_fd is not None:
-        peer.append(['IFLA_NET_NS_FD', netns_fd])
-    data.insert(0, ['IFLA_NETKIT_PEER_INFO', {'attrs': peer}])
-    attrs = [['IFLA_IFNAME', wanted['name']]]
+            number = VALUE_NAMES[key][value] if key in VALUE_NAMES else value
+            data += _attr(attr, struct.pack(NETKIT_ATTR_FORMATS.get(key, '=I'), number))
+    body = IFINFOMSG.pack(socket.AF_UNSPEC, 0, 0, 0, 0) + _attr(IFLA_IFNAME, _cstring(wanted['name']))
     if wanted.get('mtu') is not None:
-        attrs.append(['IFLA_MTU', wanted['mtu']])
-    attrs.append(['IFLA_LINKINFO', {'attrs': [['IFLA_INFO_KIND', KIND], ['IFLA_INFO_DATA', {'attrs': data}]]}])
-    return attrs
+        body += _attr(IFLA_MTU, wanted['mtu'])
+    return body + _attr(IFLA_LINKINFO, _attr(IFLA_INFO_KIND, _cstring(KIND)) + _attr(IFLA_INFO_DATA, data))
+
+
+def addrgenmode_request(name, mode):
+    """The RTM_NEWLINK body that sets the IPv6 address generation mode of the device name."""
+    mode_attr = _attr(IFLA_INET6_ADDR_GEN_MODE, struct.pack('=B', ADDR_GEN_MODES[mode]))
+    return (IFINFOMSG.pack(socket.AF_UNSPEC, 0, 0, 0, 0) + _attr(IFLA_IFNAME, _cstring(name))
+            + _attr(IFLA_AF_SPEC, _attr(socket.AF_INET6, mode_attr)))
+
+
+def up_request(name):
+    return IFINFOMSG.pack(socket.AF_UNSPEC, 0, 0, IFF_UP, IFF_UP) + _attr(IFLA_IFNAME, _cstring(name))
+
+
+def delete_request(index=0, name=None):
+    body = IFINFOMSG.pack(socket.AF_UNSPEC, 0, index, 0, 0)
+    return body + _attr(IFLA_IFNAME, _cstring(name)) if name is not None else body
 
 
 def addrgenmode_attrs(mode):
@@ -636,6 +691,11 @@ class Snapshot:
         if netns not in self._addresses:
             self._addresses[netns] = self.kernel.addresses(netns)
         return self._addresses[netns].get(index, [])
+
+    def without_addresses(self):
+        """This snapshot, its address dumps forgotten (to read them again after a wait)."""
+        self._addresses = {}
+        return self
 
     def netns_name(self, nsid):
         if self._netns_ids is None:
@@ -704,60 +764,120 @@ def describe_netlink_error(exc, doing):
     return '%s: %s' % (doing, exc)
 
 
-class PairApplier:
-    """Makes one pair what the task wants; on a failed creation, deletes what it made.
+class PairCreator:
+    """Creates new pairs in batches (see Kernel.write) and deletes them again if a later step fails.
 
-    create() and configure() return the ends that will get a link-local address, for
+    A new pair is five requests, as with ip: create it (down), set both ends' address
+    generation mode, bring both ends up. The mode is set before an end comes up because
+    the kernel makes the link-local address when the end gets a carrier and never again.
+    """
+
+    def __init__(self, kernel):
+        self.kernel = kernel
+        self.created = []
+
+    def create(self, pairs):
+        """Create pairs (wanted dicts); return those whose primary someone else created meanwhile."""
+        codes = self._write_creates(pairs)
+        self.created.extend(wanted for wanted, code in zip(pairs, codes) if code == 0)
+        taken = []
+        for wanted, code in zip(pairs, codes):
+            if code == errno.EEXIST and self.kernel.link(None, wanted['name']) is not None:
+                taken.append(wanted)
+            elif code:
+                raise_for(wanted, 'creating netkit pair %s' % wanted['name'], code)
+        for netns, steps in sorted(self._configuration_steps().items(), key=lambda item: item[0] or ''):
+            codes = self.kernel.write(netns, [(RTM_NEWLINK, 0, body) for _wanted, body in steps])
+            for (wanted, _body), code in zip(steps, codes):
+                if code:
+                    raise_for(wanted, 'configuring new netkit pair %s' % wanted['name'], code)
+        return taken
+
+    def _write_creates(self, pairs):
+        fds = {}
+        try:
+            for netns in set(wanted['peer_netns'] for wanted in pairs if wanted['peer_netns'] is not None):
+                try:
+                    fds[netns] = os.open(netns_path(netns), os.O_RDONLY)
+                except OSError:
+                    raise NetkitError(missing_netns_message(netns))
+            return self.kernel.write(None, [(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
+                                             create_request(wanted, fds.get(wanted['peer_netns'])))
+                                            for wanted in pairs])
+        finally:
+            for fd in fds.values():
+                os.close(fd)
+
+    def _configuration_steps(self):
+        """{netns: [(wanted, request body)]}: each end's mode, then the end up; the host first."""
+        steps = {}
+        for wanted in self.created:
+            mode = None if wanted.get('link_local') is None else 'random' if wanted['link_local'] else 'none'
+            for netns, name in ((None, wanted['name']), (wanted['peer_netns'], wanted['peer_name'])):
+                end = steps.setdefault(netns, [])
+                if mode is not None:
+                    end.append((wanted, addrgenmode_request(name, mode)))
+                if wanted['up'] is not False:
+                    end.append((wanted, up_request(name)))
+        return steps
+
+    def check_created(self, snapshot):
+        """Older kernels ignore attributes they do not know: never report what did not happen.
+        The ends that will get a link-local address, for wait_for_link_local()."""
+        ends = []
+        for wanted in self.created:
+            primary = snapshot.links().get(wanted['name'])
+            try:
+                if primary is None or primary['kind'] != KIND:
+                    raise NetkitError('it was deleted or replaced by another program right after its creation')
+                check_applied(wanted, primary['netkit'])
+            except NetkitError as exc:
+                raise NetkitError('netkit pair %s: %s' % (wanted['name'], exc))
+            if wanted['up'] is not False and wanted.get('link_local'):
+                ends.extend(((None, primary['index'], 'mtu'), (wanted['peer_netns'], primary['link'], 'peer_mtu')))
+        return ends
+
+    def delete_created(self):
+        """Delete the pairs this run created; what to tell the user about it."""
+        names = [wanted['name'] for wanted in self.created]
+        self.created = []
+        if not names:
+            return ''
+        codes = self.kernel.write(None, [(RTM_DELLINK, 0, delete_request(name=name)) for name in names])
+        deleted = [name for name, code in zip(names, codes) if code in (0, errno.ENODEV)]
+        kept = ['%s (%s)' % (name, os.strerror(code)) for name, code in zip(names, codes) if code not in (0, errno.ENODEV)]
+        message = '; the pairs this run had created (%s) were deleted again' % ', '.join(deleted) if deleted else ''
+        if kept:
+            message += '; deleting these pairs this run had created failed, remove them by hand: %s' % ', '.join(kept)
+        return message
+
+
+def raise_for(wanted, doing, code):
+    raise NetkitError(describe_netlink_error(NetlinkError(code, os.strerror(code)), doing))
+
+
+def check_applied(wanted, settings):
+    for key in CREATION_SETTINGS:
+        value = wanted.get(key)
+        if value is None or settings.get(key) == value:
+            continue
+        if settings.get(key) is None:
+            raise NetkitError('%s needs Linux %s+; this host runs %s'
+                              % (key, SETTING_MIN_KERNEL.get(key, '?'), kernel_release()))
+        raise NetkitError('the kernel made %s %s, not %s' % (key, settings.get(key), value))
+
+
+class PairApplier:
+    """Makes an existing pair what the task wants.
+
+    configure() returns the ends that will get a link-local address, for
     wait_for_link_local() to wait on once for all pairs of a run.
     """
 
     def __init__(self, kernel, wanted, snapshot=None):
         self.kernel = kernel
         self.wanted = wanted
-        self.netns = wanted.get('peer_netns')
         self.snapshot = snapshot
-
-    def create(self):
-        netns_fd = None
-        if self.netns is not None:
-            try:
-                netns_fd = os.open(netns_path(self.netns), os.O_RDONLY)
-            except OSError:
-                raise NetkitError(missing_netns_message(self.netns))
-        try:
-            self.kernel.send_link(None, attrs=create_attrs(self.wanted, netns_fd), create=True)
-        finally:
-            if netns_fd is not None:
-                os.close(netns_fd)
-        try:
-            primary = self.kernel.link(None, self.wanted['name'])
-            self.check_applied(primary['netkit'])
-            # A new pair is down and has no addresses: set the mode, then bring it up.
-            ends = ((None, primary['index'], 'mtu'), (self.netns, primary['link'], 'peer_mtu'))
-            if self.wanted.get('link_local') is not None:
-                self.set_addrgenmode(ends)
-            if self.wanted['up'] is not False:
-                self.set_up(ends, True)
-            return ends if self.wanted['up'] is not False and self.wanted.get('link_local') else ()
-        except BaseException:
-            self.delete_created()
-            raise
-
-    def delete_created(self):
-        link = self.kernel.link(None, self.wanted['name'])
-        if link is not None and link['kind'] == KIND:
-            self.kernel.delete_link(None, link['index'])
-
-    def check_applied(self, settings):
-        """Older kernels ignore attributes they do not know: never report what did not happen."""
-        for key in CREATION_SETTINGS:
-            wanted = self.wanted.get(key)
-            if wanted is None or settings.get(key) == wanted:
-                continue
-            if settings.get(key) is None:
-                raise NetkitError('%s needs Linux %s+; this host runs %s'
-                                  % (key, SETTING_MIN_KERNEL.get(key, '?'), kernel_release()))
-            raise NetkitError('the kernel made %s %s, not %s' % (key, settings.get(key), wanted))
 
     def configure(self, pair):
         """Apply the live settings (everything but the creation-time ones) to an existing pair."""
@@ -897,44 +1017,36 @@ def entry_label(pairs, position, params):
 
 
 def apply_plans(kernel, snapshot, plans):
-    """Carry the plans out; on a failure, delete the pairs this run created and re-raise."""
-    created = []
-    waiting = []
-    plan = None
+    """Carry the plans out: deletions, creations, then changes to existing pairs; return a
+    snapshot read afterwards. On a failure, delete the pairs this run created and re-raise."""
+    deleting = [plan for plan in plans if plan['action'] in ('delete', 'recreate')]
+    for plan, code in zip(deleting, kernel.write(None, [(RTM_DELLINK, 0, delete_request(plan['before']['ifindex']))
+                                                       for plan in deleting])):
+        if code and code != errno.ENODEV:
+            raise_for(plan['wanted'], 'deleting netkit pair %s' % plan['wanted']['name'], code)
+    creator = PairCreator(kernel)
+    configuring = [(plan['wanted'], plan['before']) for plan in plans if plan['action'] == 'configure']
     try:
-        for plan in plans:
-            action, wanted, before = plan['action'], plan['wanted'], plan['before']
-            if action in ('delete', 'recreate'):
-                kernel.delete_link(None, before['ifindex'])
-            if action in ('create', 'recreate'):
-                waiting.extend(apply_create(kernel, wanted))
-                created.append(wanted['name'])
-            elif action == 'configure':
+        taken = creator.create([plan['wanted'] for plan in plans if plan['action'] in ('create', 'recreate')])
+        if taken:
+            # Someone created these meanwhile: reconcile with what is there now.
+            snapshot = Snapshot(kernel)
+            configuring.extend((wanted, snapshot.pair(wanted['name'])) for wanted in taken)
+        waiting = []
+        for wanted, before in configuring:
+            try:
                 waiting.extend(PairApplier(kernel, wanted, snapshot).configure(before))
+            except NetlinkError as exc:
+                raise NetkitError(describe_netlink_error(exc, 'configuring netkit pair %s' % wanted['name']))
+        after = Snapshot(kernel)
+        waiting.extend(creator.check_created(after))
         wait_for_link_local(kernel, waiting)
+        return after.without_addresses()
     except BaseException as exc:
-        for name in created:
-            PairApplier(kernel, {'name': name}).delete_created()
-        if isinstance(exc, NetkitError) and len(plans) > 1:
-            raise NetkitError('%s: %s%s' % (plan['wanted']['name'], exc, '; the pairs this run had created (%s) '
-                                            'were deleted again' % ', '.join(created) if created else ''))
+        cleanup = creator.delete_created()
+        if isinstance(exc, NetkitError) and len(plans) > 1 and cleanup:
+            raise NetkitError('%s%s' % (exc, cleanup))
         raise
-
-
-def apply_create(kernel, wanted):
-    attempts = 2
-    for attempt in range(attempts):
-        try:
-            return PairApplier(kernel, wanted).create()
-        except NetlinkError as exc:
-            if exc.code == errno.EEXIST and attempt + 1 < attempts:
-                # Someone made it meanwhile: reconcile with what is there now.
-                snapshot = Snapshot(kernel)
-                existing = snapshot.pair(wanted['name'])
-                if existing is not None:
-                    return PairApplier(kernel, wanted, snapshot).configure(existing)
-                continue
-            raise NetkitError(describe_netlink_error(exc, 'creating netkit pair %s' % wanted['name']))
 
 
 def check_creatable(snapshot, wanted):
@@ -955,6 +1067,17 @@ def plan_result(plan, after):
             'pruned': bool(plan.get('pruned'))}
 
 
+def pair_after(plan, snapshot):
+    """The pair once its plan is carried out: read from snapshot, or predicted without one (check mode)."""
+    if plan['state'] == 'absent':
+        return None
+    if plan['action'] is None:
+        return plan['before']
+    if snapshot is None:
+        return predict_after(plan['before'], plan['wanted'])
+    return snapshot.pair(plan['wanted']['name'])
+
+
 def reconcile_pairs(pairs, check_mode, prune_prefix=None):
     """Reconcile a list of pairs (each a dict of netkit_pair's parameters) in one process:
     one link and one address dump per namespace to plan, requests only for what changes,
@@ -965,15 +1088,8 @@ def reconcile_pairs(pairs, check_mode, prune_prefix=None):
         snapshot = Snapshot(kernel)
         plans = plan_pairs(snapshot, pairs, prune_prefix)
         changing = [plan for plan in plans if plan['action'] is not None]
-        if check_mode or not changing:
-            return [plan_result(plan, None if plan['state'] == 'absent' else
-                                predict_after(plan['before'], plan['wanted']) if plan['action'] else plan['before'])
-                    for plan in plans]
-        apply_plans(kernel, snapshot, changing)
-        snapshot = Snapshot(kernel)
-        return [plan_result(plan, None if plan['state'] == 'absent' else
-                            snapshot.pair(plan['wanted']['name']) if plan['action'] else plan['before'])
-                for plan in plans]
+        after = apply_plans(kernel, snapshot, changing) if changing and not check_mode else None
+        return [plan_result(plan, pair_after(plan, after)) for plan in plans]
     except NetlinkError as exc:
         raise NetkitError(describe_netlink_error(exc, 'netlink'))
     finally:

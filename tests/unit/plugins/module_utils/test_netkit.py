@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import binascii
+import errno
 import os
 import struct
 
@@ -75,22 +76,44 @@ def test_encodes_netkit_attributes_as_the_kernel_does():
 
 
 def test_create_request_round_trips():
-    nk.register_netkit_kind()
     wanted = dict(name='nk0', peer_name='nk0p', mode='l2', policy='blackhole', peer_policy=None,
-                  scrub='none', peer_scrub='default', headroom=None, tailroom=None, mtu=9000, peer_mtu=4000)
-    msg = nk.ifinfmsg()
-    msg['attrs'] = nk.create_attrs(wanted, netns_fd=7)
-    msg.encode()
-    back = nk.link_facts(payload(bytes(msg.data[:msg['header']['length']])))
-    assert (back['name'], back['mtu'], back['kind']) == ('nk0', 9000, 'netkit')
+                  scrub='none', peer_scrub='default', headroom=64, tailroom=None, mtu=9000, peer_mtu=4000, up=True)
+    body = nk.create_request(wanted, netns_fd=7)
+    back = nk.link_facts(body)
+    assert (back['name'], back['mtu'], back['kind'], back['up']) == ('nk0', 9000, 'netkit', False)
     facts = back['netkit']
     assert (facts['mode'], facts['policy'], facts['scrub'], facts['peer_scrub']) == ('l2', 'blackhole', 'none', 'default')
-    assert facts['peer_policy'] is None and facts['headroom'] is None
-    data = info_data_bytes(bytes(msg.data[:msg['header']['length']]))
+    assert facts['peer_policy'] is None and facts['tailroom'] is None
+    assert facts['headroom'] == 64
+    data = nk.attributes(nk.attributes(body, 16)[IFLA_LINKINFO])[IFLA_INFO_DATA]
+    assert len(nk.attributes(data)[8]) == 2, 'IFLA_NETKIT_HEADROOM is a u16'
     peer = nk.attributes(nk.attributes(data)[IFLA_NETKIT_PEER_INFO], 16)  # after the peer's ifinfomsg
     assert peer[nk.IFLA_IFNAME] == b'nk0p\0'
     assert peer[nk.IFLA_MTU] == struct.pack('=I', 4000)
     assert peer[IFLA_NET_NS_FD] == struct.pack('=I', 7)
+
+
+def test_the_same_attributes_as_pyroute2_encodes():
+    """The hand-encoded address generation request, against pyroute2's encoder."""
+    msg = nk.ifinfmsg()
+    msg['attrs'] = [['IFLA_IFNAME', 'nk0p']] + nk.addrgenmode_attrs('random')
+    msg.encode()
+    ours = nk.attributes(nk.addrgenmode_request('nk0p', 'random'), 16)
+    theirs = nk.attributes(bytes(msg.data[16 + 16:msg['header']['length']]))
+    assert ours == theirs
+
+
+def test_write_answers_every_request_in_order():
+    """Windows of requests on a real (the host's) netlink socket: each gets its own answer.
+    Reading link 1 (lo) succeeds, a link that cannot exist fails with ENODEV."""
+    kernel = nk.Kernel()
+    try:
+        missing = 0x7ffffff0
+        requests = [(nk.RTM_GETLINK, 0, nk.delete_request(1 if n % 3 else missing)) for n in range(2 * nk.WRITE_WINDOW + 5)]
+        codes = kernel.write(None, requests)
+    finally:
+        kernel.close()
+    assert codes == [0 if n % 3 else errno.ENODEV for n in range(len(requests))]
 
 
 # ------------------------------------------------------------ names and input
