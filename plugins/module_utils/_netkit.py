@@ -352,18 +352,22 @@ class Kernel:
     def request(self, netns, msg, msg_type, flags):
         return tuple(self.ipr(netns).nlm_request(msg, msg_type=msg_type, msg_flags=flags))
 
-    def read(self, netns, msg_type, flags, body):
+    def read(self, netns, msg_type, flags, body, consistent=True):
         """Send one read request on the raw socket; the payloads of its replies.
 
-        A dump the kernel marks as interrupted (links changed meanwhile, for example by
-        another tool) may miss or repeat entries, so it is read again.
+        A dump the kernel marks as interrupted (links or addresses changed meanwhile, for
+        example by udev working through a backlog of new devices) may miss or repeat
+        entries, so it is read again, a little later each time. consistent=False takes it
+        as it is, for callers that only look for something and will look again.
         """
-        for _attempt in range(DUMP_ATTEMPTS):
+        for attempt in range(DUMP_ATTEMPTS):
+            if attempt:
+                time.sleep(DUMP_RETRY_PAUSE * 2 ** (attempt - 1))
             payloads, interrupted = self._read_once(netns, msg_type, flags, body)
-            if not interrupted:
+            if not interrupted or not consistent:
                 return payloads
-        raise NetkitError('the kernel interrupted %d dumps in a row: the links are changing too fast to read'
-                          % DUMP_ATTEMPTS)
+        raise NetkitError('the kernel interrupted %d dumps in a row over %.0f s: the links are changing too fast '
+                          'to read' % (DUMP_ATTEMPTS, DUMP_RETRY_PAUSE * (2 ** (DUMP_ATTEMPTS - 1) - 1)))
 
     def _read_once(self, netns, msg_type, flags, body):
         sock = self._socket_pair(netns)[1]
@@ -427,13 +431,13 @@ class Kernel:
                 return None
             raise
 
-    def addresses(self, netns=None):
+    def addresses(self, netns=None, consistent=True):
         """{ifindex: [link-local address facts]} of one namespace."""
         by_index = {}
         body = IFADDRMSG.pack(AF_INET6, 0, 0, 0, 0)
-        for payload in self.read(netns, RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, body):
+        for payload in self.read(netns, RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, body, consistent):
             found = address_facts(payload)
-            if found is not None:
+            if found is not None and found[1] not in by_index.get(found[0], []):
                 by_index.setdefault(found[0], []).append(found[1])
         return by_index
 
@@ -499,7 +503,8 @@ IFINFOMSG = struct.Struct('=BxHiII')
 IFADDRMSG = struct.Struct('=BBBBI')
 NETLINK_ROUTE = 0
 NLM_F_DUMP_INTR = 0x10
-DUMP_ATTEMPTS = 5
+DUMP_ATTEMPTS = 7
+DUMP_RETRY_PAUSE = 0.05
 # Requests per send: their acknowledgements must fit the socket's receive buffer (208 KiB by default).
 WRITE_WINDOW = 64
 ADDR_GEN_MODE_NAMES = dict((number, name) for name, number in ADDR_GEN_MODES.items())
@@ -944,7 +949,8 @@ def wait_for_link_local(kernel, ends):
         by_netns = {}
         for netns, index, _key in ends:
             by_netns.setdefault(netns, set()).add(index)
-        addresses = dict((netns, kernel.addresses(netns)) for netns in by_netns)
+        # An interrupted dump may miss an address: that end is simply looked at again.
+        addresses = dict((netns, kernel.addresses(netns, consistent=False)) for netns in by_netns)
         ends = [end for end in ends if not addresses[end[0]].get(end[1])]
         if not ends:
             return
