@@ -12,8 +12,9 @@ COLLECTION_LINK := $(TMP)/collections/ansible_collections/xcnf/netkit
 # ansible-test needs a real ansible_collections/xcnf/netkit directory, not a link.
 SANITY_TREE := $(TMP)/sanity/ansible_collections/xcnf/netkit
 TESTGROUND := $(PYTHON) testground/vm.py
-# Where ansible-test looks for the get-pip.py it would otherwise download.
-GET_PIP := $(HOME)/.ansible/test/cache/get_pip_24_2.py
+# Where ansible-test looks for the get-pip.py it would otherwise download (its name
+# carries the pip version: 23.1.2 for ansible-core 2.17, 24.2 for 2.18 and 2.19).
+GET_PIP := $(foreach pip,23_1_2 24_2,$(HOME)/.ansible/test/cache/get_pip_$(pip).py)
 
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
@@ -22,14 +23,18 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 BPF_OBJECTS := $(patsubst %.c,%.o,$(wildcard roles/netkit/files/*.bpf.c tests/integration/targets/*/files/*.bpf.c))
 BPF_CFLAGS := -target bpf -O2 -g -Wall -I/usr/include/$(shell uname -m)-linux-gnu
 
-.PHONY: help demo bench venv collection bpf bpf-toolchain vm-image vm-up vm-down vm-ssh vm-status sanity unit molecule test lint clean
+.PHONY: help demo bench docs chromium build install-check ee older-cores venv collection bpf bpf-toolchain vm-image vm-up vm-down vm-ssh vm-status sanity unit molecule test lint clean
 
 help:
 	@echo "make demo       boot the VM, run demo/demo.yml (a pair, link-local addresses, the IPv6 observer), stop it;"
 	@echo "                KEEP_VM=1 keeps the VM running for exploring (make vm-ssh, make vm-down)"
 	@echo "make bench      bulk netkit_pairs against ip -batch in the VM; writes docs/benchmarks.md"
-	@echo "make test       sanity, unit tests, and molecule scenarios in the test ground VM"
+	@echo "make test       sanity and unit tests (ansible-core 2.17-2.19), docs, artifact, EE, molecule scenarios in the VM"
 	@echo "make lint       ansible-lint, production profile"
+	@echo "make build      the collection artifact in .tmp/dist; make install-check installs and checks it"
+	@echo "make docs       the documentation site in .tmp/docs/html, checked in headless Chromium"
+	@echo "make ee         the execution environment's build context in .tmp/ee"
+	@echo "make older-cores  sanity and unit tests with ansible-core 2.17 and 2.18"
 	@echo "make vm-up      boot the netkit VM; writes .vm/inventory.ini"
 	@echo "make vm-down    stop it (idempotent)"
 	@echo "make vm-ssh     a root shell in it"
@@ -55,6 +60,11 @@ bpf-toolchain:
 	@command -v clang >/dev/null && test -e /usr/include/bpf/bpf_helpers.h || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang libbpf-dev >/dev/null; }
 
+# Renders the documentation site for tests/docs/check_site.py.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 %.bpf.o: %.bpf.c | bpf-toolchain
 	clang $(BPF_CFLAGS) -c $< -o $@
 
@@ -78,19 +88,32 @@ sanity: venv
 	git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t $(SANITY_TREE)
 	# ansible-test lists the files to test with git.
 	cd $(SANITY_TREE) && git init -q && git add -A
-	@test -e $(GET_PIP) || install -D -m 644 tests/sanity/get_pip_offline.py $(GET_PIP)
-	cd $(SANITY_TREE) && ansible-test sanity --color no --python 3.11 --requirements
+	@for get_pip in $(GET_PIP); do test -e $$get_pip || install -D -m 644 tests/sanity/get_pip_offline.py $$get_pip; done
+	cd $(SANITY_TREE) && $(CORE)ansible-test sanity --color no --python 3.11 --requirements
 
 unit: venv collection bpf
-	cd $(COLLECTION_LINK) && PYTHONPATH=$(TMP)/collections pytest -q tests/unit
+	cd $(COLLECTION_LINK) && PYTHONPATH=$(TMP)/collections $(CORE)python -m pytest -q tests/unit
+
+# The older ansible-core releases meta/runtime.yml supports (requires_ansible) that run
+# on this Python: sanity and unit tests on each, with the tools of its own venv.
+OLDER_CORES := 2.17 2.18
+CORE := $(VENV)/bin/
+$(TMP)/core-%/.installed:
+	$(PYTHON) -m venv $(TMP)/core-$*
+	$(TMP)/core-$*/bin/pip install --quiet "ansible-core==$*.*" $$(grep -E '^(pytest|pyroute2)==' requirements-dev.txt)
+	touch $@
+
+older-cores: $(foreach core,$(OLDER_CORES),$(TMP)/core-$(core)/.installed)
+	set -e; for core in $(OLDER_CORES); do \
+	  echo "== ansible-core $$core"; $(MAKE) --no-print-directory sanity unit CORE=$(TMP)/core-$$core/bin/; done
 
 # The default scenario boots the VM once for all scenarios (shared_state); the VM
 # is stopped afterwards whatever happened.
-molecule: venv collection bpf
+molecule: venv collection bpf install-check
 	molecule test --all || { rc=$$?; $(TESTGROUND) down; exit $$rc; }
 	$(TESTGROUND) down
 
-test: sanity unit molecule
+test: sanity unit older-cores docs ee molecule
 
 # Not part of `make test`: timings are measured, not asserted (about 10 min under TCG).
 bench: venv collection
@@ -101,6 +124,38 @@ demo: venv collection bpf
 	$(TESTGROUND) up
 	ansible-playbook demo/demo.yml || { rc=$$?; test -n "$(KEEP_VM)" || $(TESTGROUND) down; exit $$rc; }
 	@if test -n "$(KEEP_VM)"; then echo "The VM is still running: make vm-ssh, make vm-down"; else $(TESTGROUND) down; fi
+
+# The collection artifact, as users get it: the observer's compiled object included.
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+ARTIFACT := $(TMP)/dist/xcnf-netkit-$(VERSION).tar.gz
+build: venv bpf
+	rm -rf $(TMP)/dist
+	ansible-galaxy collection build --force --output-path $(TMP)/dist
+
+# Installs the artifact into an empty collections path and runs ansible-doc from there;
+# the molecule scenario `installed` runs a play against the VM with that copy.
+install-check: build
+	python tests/install/check_artifact.py $(ARTIFACT) $(TMP)/installed
+
+# The execution environment's build context (building the image needs podman or docker).
+ee: build
+	rm -rf $(TMP)/ee $(TMP)/ee-src && mkdir -p $(TMP)/ee-src
+	cp ee/execution-environment.yml ee/requirements.yml $(TMP)/ee-src/
+	cp $(ARTIFACT) $(TMP)/ee-src/xcnf-netkit.tar.gz
+	ansible-builder create --file $(TMP)/ee-src/execution-environment.yml --context $(TMP)/ee
+	test -s $(TMP)/ee/_build/galaxy/xcnf-netkit.tar.gz
+	grep -q 'ansible-galaxy collection install .*-r requirements.yml' $(TMP)/ee/Dockerfile
+
+# The documentation site: generated module and role pages, README.md and the benchmarks.
+DOCS := $(TMP)/docs
+docs: venv collection chromium
+	rm -rf $(DOCS) && mkdir -p $(DOCS)/src && chmod 700 $(DOCS)/src
+	cp docs/conf.py docs/index.rst docs/ansible_references.rst docs/benchmarks.md $(DOCS)/src/
+	cp README.md $(DOCS)/src/readme.md
+	antsibull-docs --config-file docs/antsibull-docs.cfg collection --use-current --dest-dir $(DOCS)/src xcnf.netkit
+	sphinx-build -q -W --keep-going -b html $(DOCS)/src $(DOCS)/html
+	cd $(COLLECTION_LINK) && antsibull-docs lint-collection-docs --plugin-docs .
+	python tests/docs/check_site.py $(DOCS)/html
 
 lint: venv collection
 	ansible-lint --profile production
