@@ -1026,8 +1026,8 @@ def apply_plans(kernel, snapshot, plans):
     """Carry the plans out: deletions, creations, then changes to existing pairs; return a
     snapshot read afterwards. On a failure, delete the pairs this run created and re-raise."""
     deleting = [plan for plan in plans if plan['action'] in ('delete', 'recreate')]
-    for plan, code in zip(deleting, kernel.write(None, [(RTM_DELLINK, 0, delete_request(plan['before']['ifindex']))
-                                                       for plan in deleting])):
+    codes = kernel.write(None, [(RTM_DELLINK, 0, delete_request(plan['before']['ifindex'])) for plan in deleting])
+    for plan, code in zip(deleting, codes):
         if code and code != errno.ENODEV:
             raise_for(plan['wanted'], 'deleting netkit pair %s' % plan['wanted']['name'], code)
     creator = PairCreator(kernel)
