@@ -115,7 +115,7 @@ molecule: venv collection bpf install-check
 
 test: sanity unit older-cores docs ee molecule
 
-# Not part of `make test`: timings are measured, not asserted (about 10 min under TCG).
+# Not part of `make test`: timings are measured, not asserted (about 18 min under TCG).
 bench: venv collection
 	$(PYTHON) testground/bench.py
 
