@@ -3,8 +3,13 @@
 """The netkit test ground: a disposable Debian trixie VM with a netkit-capable kernel.
 
 Commands: image (build or reuse the cached image), up (boot it and write an Ansible
-inventory), down (stop it; idempotent, also after a failed or interrupted boot),
-ssh (a shell or one command in it), status.
+inventory; --kernel picks one of the image's kernels), down (stop it; idempotent, also
+after a failed or interrupted boot), ssh (a shell or one command in it), status.
+
+The image carries three kernels so that one userland can be tested against the kernels
+users run: trixie's (6.12, the default), trixie-backports' (7.x: headroom and tailroom)
+and bookworm's (6.1: no netkit at all). NETKIT_VM_STATE names the state directory, so
+several VMs can run at once (one per directory).
 
 The build machines' own kernel has no netkit, so everything that touches netkit runs
 in here. The image is built with mmdebstrap from Debian's archive and cached outside
@@ -34,7 +39,12 @@ HOST_NAME = "netkit-vm"
 # it builds a new image on the next run.
 RECIPE = {
     "suite": "trixie",
-    "mirror": "http://deb.debian.org/debian",
+    "sources": [
+        "deb http://deb.debian.org/debian trixie main",
+        # Only for the extra kernels below: apt prefers trixie's versions for everything else.
+        "deb http://deb.debian.org/debian trixie-backports main",
+        "deb http://deb.debian.org/debian bookworm main",
+    ],
     "variant": "apt",
     "packages": [
         "linux-image-cloud-amd64", "systemd-sysv", "udev", "dbus", "kmod", "netbase",
@@ -56,6 +66,13 @@ RECIPE = {
         'chroot "$1" systemctl mask systemd-networkd-wait-online.service apt-daily.timer'
         ' apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer man-db.timer',
         'printf "UseDNS no\\n" > "$1/etc/ssh/sshd_config.d/10-testground.conf"',
+        # The newest cloud kernel of each extra suite, by the name its metapackage depends on
+        # (-t: the kernel may need that suite's linux-base; the hold keeps the suite's own
+        # metapackage, which names the default kernel).
+        'chroot "$1" apt-mark hold linux-image-cloud-amd64',
+        'for suite in trixie-backports bookworm; do chroot "$1" sh -c "apt-get install -y -qq'
+        ' --no-install-recommends -t $suite \\$(apt-cache depends linux-image-cloud-amd64/$suite'
+        ' | sed -n \'s/^ *Depends: \\(linux-image-.*\\)/\\1/p\')" || exit 1; done',
     ],
     "disk_size": "3G",
 }
@@ -126,15 +143,15 @@ def build_image():
                "--include=" + ",".join(RECIPE["packages"])]
         cmd += [f"--dpkgopt=path-exclude={path}" for path in RECIPE["dpkg_excludes"]]
         cmd += [f"--customize-hook={hook}" for hook in RECIPE["customize"]]
-        cmd += [RECIPE["suite"], str(rootfs), RECIPE["mirror"]]
-        log(f"building the {RECIPE['suite']} image (about a minute)")
+        cmd += [RECIPE["suite"], str(rootfs), *RECIPE["sources"]]
+        log(f"building the {RECIPE['suite']} image (two to three minutes)")
         subprocess.run(cmd, check=True, env=dict(os.environ, KEY=str(key)),
                        stdout=subprocess.DEVNULL)
-        kernels = sorted((rootfs / "boot").glob("vmlinuz-*"))
-        if not kernels:
-            raise TestgroundError("the image has no kernel in /boot")
-        shutil.copy(kernels[-1], work / "vmlinuz")
-        (work / "kernel-release").write_text(kernels[-1].name[len("vmlinuz-"):] + "\n")
+        for vmlinuz in (rootfs / "boot").glob("vmlinuz-*"):
+            release = vmlinuz.name[len("vmlinuz-"):]
+            (work / "kernels" / release).mkdir(parents=True)
+            shutil.copy(vmlinuz, work / "kernels" / release / "vmlinuz")
+        (work / "kernel-release").write_text(default_kernel_release(rootfs) + "\n")
         subprocess.run(["mkfs.ext4", "-q", "-F", "-L", "root", "-d", str(rootfs),
                         str(work / "disk.raw"), RECIPE["disk_size"]], check=True,
                        stdout=subprocess.DEVNULL)
@@ -148,17 +165,50 @@ def build_image():
     return target
 
 
+def default_kernel_release(rootfs):
+    """The release of the suite's own kernel: the one its (held) metapackage depends on."""
+    depends = subprocess.run(["chroot", str(rootfs), "dpkg-query", "-W", "-f=${Depends}",
+                              "linux-image-cloud-amd64"], check=True, capture_output=True,
+                             text=True).stdout
+    for dependency in depends.split(","):
+        release = dependency.split()[0][len("linux-image-"):]
+        if (rootfs / "boot" / f"vmlinuz-{release}").exists():
+            return release
+    raise TestgroundError(f"linux-image-cloud-amd64 depends on no kernel in /boot: {depends}")
+
+
+def image_kernels(image):
+    return sorted(path.name for path in (image / "kernels").iterdir())
+
+
+def select_kernel(image, wanted):
+    """The kernel release to boot: the image's default, or the newest matching `wanted`
+    (a release or its prefix: 6.1 matches 6.1.0-50-cloud-amd64, not 6.12.x)."""
+    if not wanted:
+        return (image / "kernel-release").read_text().strip()
+    releases = [release for release in image_kernels(image)
+                if release == wanted or release.startswith((wanted + ".", wanted + "-"))]
+    if not releases:
+        raise TestgroundError("the image has no kernel %s; it has: %s"
+                              % (wanted, ", ".join(image_kernels(image))))
+    return releases[-1]
+
+
+def host_name(kernel):
+    return HOST_NAME if not kernel else f"{HOST_NAME}-{kernel}"
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def qemu_command(image, accel, port):
+def qemu_command(image, release, accel, port):
     return [
         "qemu-system-x86_64", "-machine", "q35", "-accel", accel,
         "-cpu", "host" if accel == "kvm" else "max", "-smp", "2", "-m", "1024",
-        "-kernel", str(image / "vmlinuz"),
+        "-kernel", str(image / "kernels" / release / "vmlinuz"),
         "-append", "root=/dev/nvme0n1 rw console=ttyS0 quiet mitigations=off",
         "-drive", f"file={image / 'disk.raw'},if=none,id=d0,format=raw,snapshot=on,cache=unsafe",
         "-device", "nvme,drive=d0,serial=netkit",
@@ -250,13 +300,13 @@ def kvm_usable():
     return True, "/dev/kvm present; probing it with a real boot"
 
 
-def boot(image, accel, timeout):
+def boot(image, release, accel, timeout):
     port = free_port()
     (STATE / "port").write_text(f"{port}\n")
     # wait_for_ssh() reads the console for a panic: never the previous boot's.
     (STATE / "console.log").unlink(missing_ok=True)
     with open(STATE / "qemu.stderr", "w") as stderr:
-        proc = subprocess.Popen(qemu_command(image, accel, port), stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen(qemu_command(image, release, accel, port), stdin=subprocess.DEVNULL,
                                 stdout=stderr, stderr=stderr, start_new_session=True)
     if wait_for_ssh(proc, image, port, timeout):
         return port
@@ -264,36 +314,41 @@ def boot(image, accel, timeout):
     return None
 
 
-def write_inventory(image, port, accel):
+def write_inventory(image, release, name, port, accel):
     ssh_args = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes"
     (STATE / "inventory.ini").write_text(
         "[netkit]\n"
-        f"{HOST_NAME} ansible_host=127.0.0.1 ansible_port={port} ansible_user=root "
+        f"{name} ansible_host=127.0.0.1 ansible_port={port} ansible_user=root "
         f"ansible_ssh_private_key_file={image / 'id_ed25519'} "
         "ansible_python_interpreter=/usr/bin/python3 "
         f"ansible_ssh_common_args='{ssh_args}' "
         f"netkit_vm_accel={accel} "
-        f"netkit_vm_kernel={(image / 'kernel-release').read_text().strip()}\n")
+        f"netkit_vm_kernel={release}\n")
 
 
 def cmd_image(_args):
     print(build_image())
 
 
-def cmd_up(_args):
+def cmd_up(args):
     if running_pids() and (STATE / "inventory.ini").exists():
+        running = (STATE / "kernel").read_text().strip()
+        if running != args.kernel:
+            raise TestgroundError(f"the VM in {STATE} runs kernel {running or 'default'}, not "
+                                  f"{args.kernel or 'default'}: `make vm-down` first")
         log(f"already running; inventory at {STATE / 'inventory.ini'}")
         return
     cmd_down(None)
     ensure_host_packages()
     image = build_image()
+    release = select_kernel(image, args.kernel)
     STATE.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     use_kvm, why = kvm_usable()
     port = None
     if use_kvm:
         log(f"trying KVM ({why})")
-        port = boot(image, "kvm", BOOT_TIMEOUT_KVM_PROBE)
+        port = boot(image, release, "kvm", BOOT_TIMEOUT_KVM_PROBE)
         accel = "kvm"
         if port is None:
             if os.environ.get("NETKIT_VM_ACCEL") == "kvm":
@@ -304,24 +359,25 @@ def cmd_up(_args):
         log(f"using TCG: {why}")
     if port is None:
         accel = "tcg"
-        port = boot(image, "tcg,thread=multi", BOOT_TIMEOUT_TCG)
+        port = boot(image, release, "tcg,thread=multi", BOOT_TIMEOUT_TCG)
     if port is None and accel == "tcg":
         # Seen once in many boots: the guest kernel panicked early under TCG. A second boot is cheap.
         log(f"the guest did not come up (see {STATE / 'console.log'}); booting it once more")
-        port = boot(image, "tcg,thread=multi", BOOT_TIMEOUT_TCG)
+        port = boot(image, release, "tcg,thread=multi", BOOT_TIMEOUT_TCG)
     if port is None:
         cmd_down(None)
         raise TestgroundError(f"the VM did not come up; console: {STATE / 'console.log'}")
     (STATE / "accel").write_text(accel + "\n")
-    write_inventory(image, port, accel)
-    log(f"up with {accel.upper()} in {time.monotonic() - started:.1f}s on 127.0.0.1:{port}; "
+    (STATE / "kernel").write_text((args.kernel or "") + "\n")
+    write_inventory(image, release, host_name(args.kernel), port, accel)
+    log(f"up with {accel.upper()} and Linux {release} in {time.monotonic() - started:.1f}s on 127.0.0.1:{port}; "
         f"inventory: {STATE / 'inventory.ini'}")
 
 
 def cmd_down(_args):
     if stop_qemu():
         log("a qemu ignored SIGTERM and was killed")
-    for name in ("inventory.ini", "port", "accel", "qemu.pid"):
+    for name in ("inventory.ini", "port", "accel", "kernel", "qemu.pid"):
         (STATE / name).unlink(missing_ok=True)
 
 
@@ -337,6 +393,7 @@ def cmd_status(_args):
     pids = running_pids()
     print(json.dumps({"running": bool(pids), "pids": sorted(pids), "image": str(image_dir()),
                       "image_built": (image_dir() / "disk.raw").exists(),
+                      "kernels": image_kernels(image_dir()) if (image_dir() / "kernels").exists() else [],
                       "inventory": str(STATE / "inventory.ini") if pids else None}))
 
 
@@ -344,7 +401,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command_name", required=True)
     sub.add_parser("image", help="build the image unless the cache has it; print its directory")
-    sub.add_parser("up", help="boot the VM and write .vm/inventory.ini")
+    up = sub.add_parser("up", help="boot the VM and write .vm/inventory.ini")
+    up.add_argument("--kernel", default=os.environ.get("KERNEL") or None,
+                    help="boot this kernel of the image (e.g. 6.1, 7.3; default: the suite's own)")
     sub.add_parser("down", help="stop the VM (idempotent)")
     ssh = sub.add_parser("ssh", help="a shell, or one command, in the VM")
     ssh.add_argument("command", nargs=argparse.REMAINDER)
