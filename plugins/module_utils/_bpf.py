@@ -22,7 +22,7 @@ import socket
 import struct
 import time
 
-from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import KIND, Kernel, Snapshot
+from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import KIND, Kernel, Snapshot, host_lock
 
 LIBBPF_MIN = (1, 3)
 PIN_ROOT = '/sys/fs/bpf'
@@ -374,6 +374,11 @@ def diff_view(state):
 
 def reconcile_attachments(params, check_mode):
     """Make the pinned attachments of one pair what params ask for."""
+    with host_lock(exclusive=not check_mode):
+        return _reconcile_attachments(params, check_mode)
+
+
+def _reconcile_attachments(params, check_mode):
     lib = Libbpf()
     primary, ifindex = resolve_primary(params['device'], missing_ok=params['state'] == 'absent')
     pin_dir = params['pin_path'] or os.path.join(DEFAULT_PIN_DIR, primary)

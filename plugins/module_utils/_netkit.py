@@ -13,8 +13,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import ctypes
 import errno
+import fcntl
 import importlib.util
 import os
 import platform
@@ -107,6 +109,9 @@ VALUE_NAMES = {'mode': MODES, 'policy': POLICIES, 'peer_policy': POLICIES, 'scru
 SETTINGS = ('peer_name', 'peer_netns', 'mode', 'scrub', 'peer_scrub', 'headroom', 'tailroom',
             'policy', 'peer_policy', 'mtu', 'peer_mtu', 'up', 'link_local')
 LINK_LOCAL_WAIT = 5.0
+# Serialises this collection's runs on a host (see host_lock).
+LOCK_PATH = '/run/lock/xcnf-netkit.lock'
+LOCK_WAIT = 300
 
 
 # netkit_pair's options; netkit_pairs validates each entry of its list against them.
@@ -155,6 +160,33 @@ def check_kernel(release=None):
 def not_supported_message(release=None):
     return ('netkit needs Linux 6.7+ built with CONFIG_NETKIT; this host runs %s'
             % (release or kernel_release()))
+
+
+@contextlib.contextmanager
+def host_lock(exclusive):
+    """Hold the host's xcnf.netkit lock while reading and changing the kernel.
+
+    Runs that change pairs or attachments hold it exclusively, check runs shared: a run
+    never plans on another run's half-configured pair (it plans once that run is done).
+    The kernel releases it when the process ends, also when it is killed.
+    """
+    fd = os.open(LOCK_PATH, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        deadline = time.time() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+                break
+            except (IOError, OSError) as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.time() > deadline:
+                    raise NetkitError('another xcnf.netkit run has held %s for %ss; if none runs, '
+                                      'look for a process that holds it (fuser %s)' % (LOCK_PATH, LOCK_WAIT, LOCK_PATH))
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)
 
 
 def check_ifname(param, value):
@@ -1089,17 +1121,18 @@ def reconcile_pairs(pairs, check_mode, prune_prefix=None):
     one link and one address dump per namespace to plan, requests only for what changes,
     and one more dump to read back when something changed."""
     check_kernel()
-    kernel = Kernel()
-    try:
-        snapshot = Snapshot(kernel)
-        plans = plan_pairs(snapshot, pairs, prune_prefix)
-        changing = [plan for plan in plans if plan['action'] is not None]
-        after = apply_plans(kernel, snapshot, changing) if changing and not check_mode else None
-        return [plan_result(plan, pair_after(plan, after)) for plan in plans]
-    except NetlinkError as exc:
-        raise NetkitError(describe_netlink_error(exc, 'netlink'))
-    finally:
-        kernel.close()
+    with host_lock(exclusive=not check_mode):
+        kernel = Kernel()
+        try:
+            snapshot = Snapshot(kernel)
+            plans = plan_pairs(snapshot, pairs, prune_prefix)
+            changing = [plan for plan in plans if plan['action'] is not None]
+            after = apply_plans(kernel, snapshot, changing) if changing and not check_mode else None
+            return [plan_result(plan, pair_after(plan, after)) for plan in plans]
+        except NetlinkError as exc:
+            raise NetkitError(describe_netlink_error(exc, 'netlink'))
+        finally:
+            kernel.close()
 
 
 def read_all_pairs(names=None):
