@@ -23,7 +23,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 BPF_OBJECTS := $(patsubst %.c,%.o,$(wildcard roles/netkit/files/*.bpf.c tests/integration/targets/*/files/*.bpf.c))
 BPF_CFLAGS := -target bpf -O2 -g -Wall -I/usr/include/$(shell uname -m)-linux-gnu
 
-.PHONY: help demo bench docs chromium build install-check ee older-cores venv collection bpf bpf-toolchain vm-image vm-up vm-down vm-ssh vm-status sanity unit molecule test lint clean
+.PHONY: help demo bench test-matrix docs chromium build install-check ee older-cores venv collection bpf bpf-toolchain vm-image vm-up vm-down vm-ssh vm-status sanity unit molecule test lint clean
 
 help:
 	@echo "make demo       boot the VM, run demo/demo.yml (a pair, link-local addresses, the IPv6 observer), stop it;"
@@ -35,7 +35,8 @@ help:
 	@echo "make docs       the documentation site in .tmp/docs/html, checked in headless Chromium"
 	@echo "make ee         the execution environment's build context in .tmp/ee"
 	@echo "make older-cores  sanity and unit tests with ansible-core 2.17 and 2.18"
-	@echo "make vm-up      boot the netkit VM; writes .vm/inventory.ini"
+	@echo "make test-matrix  a fleet of a 6.12 and a 6.1 VM in one play, then headroom on 7.x (about N min)"
+	@echo "make vm-up      boot the netkit VM; writes .vm/inventory.ini; KERNEL=6.1 or 7.3 boots that kernel"
 	@echo "make vm-down    stop it (idempotent)"
 	@echo "make vm-ssh     a root shell in it"
 	@echo "make vm-image   build the VM image unless the cache has it"
@@ -72,7 +73,7 @@ vm-image:
 	$(TESTGROUND) image
 
 vm-up:
-	$(TESTGROUND) up
+	$(TESTGROUND) up $(if $(KERNEL),--kernel $(KERNEL))
 
 vm-down:
 	$(TESTGROUND) down
@@ -114,6 +115,10 @@ molecule: venv collection bpf install-check
 	$(TESTGROUND) down
 
 test: sanity unit older-cores docs ee molecule
+
+# The kernels beside the default one, and a two-host fleet (testground/matrix.py).
+test-matrix: venv collection
+	$(PYTHON) testground/matrix.py
 
 # Not part of `make test`: timings are measured, not asserted (about 18 min under TCG).
 bench: venv collection

@@ -332,8 +332,8 @@ def cmd_image(_args):
 
 def cmd_up(args):
     if running_pids() and (STATE / "inventory.ini").exists():
-        running = (STATE / "kernel").read_text().strip()
-        if running != args.kernel:
+        running = (STATE / "kernel").read_text().strip() if (STATE / "kernel").exists() else ""
+        if running != (args.kernel or ""):
             raise TestgroundError(f"the VM in {STATE} runs kernel {running or 'default'}, not "
                                   f"{args.kernel or 'default'}: `make vm-down` first")
         log(f"already running; inventory at {STATE / 'inventory.ini'}")
@@ -354,7 +354,7 @@ def cmd_up(args):
             if os.environ.get("NETKIT_VM_ACCEL") == "kvm":
                 raise TestgroundError("NETKIT_VM_ACCEL=kvm but the guest did not boot under KVM; "
                                       f"see {STATE / 'qemu.stderr'}")
-            log("KVM does not run this guest here (see .vm/qemu.stderr); falling back to TCG")
+            log(f"KVM does not run this guest here (see {STATE / 'qemu.stderr'}); falling back to TCG")
     else:
         log(f"using TCG: {why}")
     if port is None:
