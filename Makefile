@@ -35,7 +35,7 @@ help:
 	@echo "make docs       the documentation site in .tmp/docs/html, checked in headless Chromium"
 	@echo "make ee         the execution environment's build context in .tmp/ee"
 	@echo "make older-cores  sanity and unit tests with ansible-core 2.17 and 2.18"
-	@echo "make test-matrix  a fleet of a 6.12 and a 6.1 VM in one play, then headroom on 7.x (about N min)"
+	@echo "make test-matrix  a fleet of a 6.12 and a 6.1 VM in one play, then headroom on 7.x (about 5 min)"
 	@echo "make vm-up      boot the netkit VM; writes .vm/inventory.ini; KERNEL=6.1 or 7.3 boots that kernel"
 	@echo "make vm-down    stop it (idempotent)"
 	@echo "make vm-ssh     a root shell in it"
