@@ -77,6 +77,9 @@ options:
     description:
       - bpffs directory for the pins. Defaults to C(/sys/fs/bpf/xcnf-netkit/<primary>), created mode 0700.
     type: path
+notes:
+  - Runs that change pairs or attachments on a host take turns through C(/run/lock/xcnf-netkit.lock)
+    (check runs share it). A run waits up to 5 minutes for its turn.
 seealso:
   - module: xcnf.netkit.netkit_pair
 """
