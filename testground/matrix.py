@@ -19,8 +19,8 @@ import socket
 import struct
 import subprocess
 import sys
-import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -48,23 +48,19 @@ def state_dir(kernel):
 
 
 def testground(command, kernel):
+    """Run vm.py for kernel's VM: a process each, as vm.py reads its state directory once."""
     args = [sys.executable, str(Path(vm.__file__)), command]
     if command == "up" and kernel:
         args += ["--kernel", kernel]
     env = dict(os.environ, NETKIT_VM_STATE=str(state_dir(kernel)))
-    env.pop("KERNEL", None)
     return subprocess.run(args, env=env, check=False).returncode
 
 
 def boot_all(kernels):
     """Boot the VMs at once; raise unless all came up."""
-    codes = {}
-    threads = [threading.Thread(target=lambda k=k: codes.__setitem__(k, testground("up", k))) for k in kernels]
     started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with ThreadPoolExecutor(len(kernels)) as pool:
+        codes = dict(zip(kernels, pool.map(lambda kernel: testground("up", kernel), kernels)))
     failed = [k or "default" for k in kernels if codes[k] != 0]
     if failed:
         raise MatrixFailure(f"these VMs did not come up: {', '.join(failed)}")

@@ -21,6 +21,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -332,10 +333,9 @@ def cmd_image(_args):
 
 def cmd_up(args):
     if running_pids() and (STATE / "inventory.ini").exists():
-        running = (STATE / "kernel").read_text().strip() if (STATE / "kernel").exists() else ""
-        if running != (args.kernel or ""):
-            raise TestgroundError(f"the VM in {STATE} runs kernel {running or 'default'}, not "
-                                  f"{args.kernel or 'default'}: `make vm-down` first")
+        running = re.search(r"netkit_vm_kernel=(\S+)", (STATE / "inventory.ini").read_text()).group(1)
+        if running != select_kernel(image_dir(), args.kernel):
+            raise TestgroundError(f"the VM in {STATE} runs Linux {running}: `make vm-down` first")
         log(f"already running; inventory at {STATE / 'inventory.ini'}")
         return
     cmd_down(None)
@@ -368,7 +368,6 @@ def cmd_up(args):
         cmd_down(None)
         raise TestgroundError(f"the VM did not come up; console: {STATE / 'console.log'}")
     (STATE / "accel").write_text(accel + "\n")
-    (STATE / "kernel").write_text((args.kernel or "") + "\n")
     write_inventory(image, release, host_name(args.kernel), port, accel)
     log(f"up with {accel.upper()} and Linux {release} in {time.monotonic() - started:.1f}s on 127.0.0.1:{port}; "
         f"inventory: {STATE / 'inventory.ini'}")
@@ -377,7 +376,7 @@ def cmd_up(args):
 def cmd_down(_args):
     if stop_qemu():
         log("a qemu ignored SIGTERM and was killed")
-    for name in ("inventory.ini", "port", "accel", "kernel", "qemu.pid"):
+    for name in ("inventory.ini", "port", "accel", "qemu.pid"):
         (STATE / name).unlink(missing_ok=True)
 
 
@@ -402,7 +401,7 @@ def main():
     sub = parser.add_subparsers(dest="command_name", required=True)
     sub.add_parser("image", help="build the image unless the cache has it; print its directory")
     up = sub.add_parser("up", help="boot the VM and write .vm/inventory.ini")
-    up.add_argument("--kernel", default=os.environ.get("KERNEL") or None,
+    up.add_argument("--kernel",
                     help="boot this kernel of the image (e.g. 6.1, 7.3; default: the suite's own)")
     sub.add_parser("down", help="stop the VM (idempotent)")
     ssh = sub.add_parser("ssh", help="a shell, or one command, in the VM")

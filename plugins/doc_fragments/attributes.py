@@ -27,6 +27,15 @@ attributes:
     platforms: linux
 """
 
+    # The modules that change pairs or attachments (module_utils/_netkit.py host_lock).
+    LOCK = r"""
+options: {}
+notes:
+  - Runs that change pairs or attachments on a host take turns through C(/run/lock/xcnf-netkit.lock)
+    (check runs share it), so two runs for the same pair at once never act on each other's half-made pair.
+    A run waits up to 5 minutes for its turn.
+"""
+
     # What netkit_pair and netkit_pairs need and support alike.
     PAIRS = r"""
 options: {}
@@ -34,10 +43,6 @@ requirements:
   - Linux 6.7 or newer with C(CONFIG_NETKIT) on the target.
   - pyroute2 (0.7 or newer) for the target's Python, for example Debian's C(python3-pyroute2).
   - CAP_NET_ADMIN on the target (O(ignore:become=true) for a non-root user).
-notes:
-  - Runs that change pairs or attachments on a host take turns through C(/run/lock/xcnf-netkit.lock)
-    (check runs share it), so two runs for the same pair at once never act on each other's half-made pair.
-    A run waits up to 5 minutes for its turn.
 attributes:
   check_mode:
     support: full

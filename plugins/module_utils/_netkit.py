@@ -177,9 +177,7 @@ def host_lock(exclusive):
             try:
                 fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
                 break
-            except (IOError, OSError) as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
+            except BlockingIOError:
                 if time.time() > deadline:
                     raise NetkitError('another xcnf.netkit run has held %s for %ss; if none runs, '
                                       'look for a process that holds it (fuser %s)' % (LOCK_PATH, LOCK_WAIT, LOCK_PATH))

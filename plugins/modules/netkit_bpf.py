@@ -30,6 +30,7 @@ requirements:
   - Root (CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN for the mount).
 extends_documentation_fragment:
   - xcnf.netkit.attributes
+  - xcnf.netkit.attributes.lock
 attributes:
   check_mode:
     support: full
@@ -77,9 +78,6 @@ options:
     description:
       - bpffs directory for the pins. Defaults to C(/sys/fs/bpf/xcnf-netkit/<primary>), created mode 0700.
     type: path
-notes:
-  - Runs that change pairs or attachments on a host take turns through C(/run/lock/xcnf-netkit.lock)
-    (check runs share it). A run waits up to 5 minutes for its turn.
 seealso:
   - module: xcnf.netkit.netkit_pair
 """

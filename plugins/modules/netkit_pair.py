@@ -30,6 +30,7 @@ author:
 extends_documentation_fragment:
   - xcnf.netkit.attributes
   - xcnf.netkit.attributes.pairs
+  - xcnf.netkit.attributes.lock
 options:
   name:
     description:

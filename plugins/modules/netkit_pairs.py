@@ -29,6 +29,7 @@ author:
 extends_documentation_fragment:
   - xcnf.netkit.attributes
   - xcnf.netkit.attributes.pairs
+  - xcnf.netkit.attributes.lock
 options:
   pairs:
     description:

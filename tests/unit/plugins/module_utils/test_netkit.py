@@ -243,8 +243,7 @@ def test_check_mode_prediction_keeps_addresses_unless_link_local_changes():
     assert off['addresses'] == [] and off['peer_addresses'] == [] and off['link_local'] is False
 
 
-def run_holding_lock(path, exclusive, ready, release):
-    nk.LOCK_PATH = path
+def run_holding_lock(exclusive, ready, release):
     with nk.host_lock(exclusive):
         ready.set()
         release.wait(10)
@@ -258,7 +257,7 @@ def test_host_lock_lets_check_runs_share_it_and_serialises_the_rest(tmp_path, mo
     monkeypatch.setattr(nk, 'LOCK_WAIT', 0.2)
     context = multiprocessing.get_context('fork')
     ready, release = context.Event(), context.Event()
-    holder = context.Process(target=run_holding_lock, args=(lock, first, ready, release))
+    holder = context.Process(target=run_holding_lock, args=(first, ready, release))
     holder.start()
     try:
         assert ready.wait(10)
