@@ -24,13 +24,11 @@ GUEST_DIR = "/tmp/xcnf-bench"
 OUTPUT = vm.REPO / "docs" / "benchmarks.md"
 
 
+TESTGROUND = vm.Testground()
+
+
 def guest(command, stdin=None):
-    port = (vm.STATE / "port").read_text().strip()
-    done = subprocess.run(vm.ssh_base(vm.image_dir(), port) + [command], input=stdin, text=True,
-                          capture_output=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"in the guest, `{command}` failed ({done.returncode}):\n{done.stderr}")
-    return done.stdout
+    return TESTGROUND.run(command, stdin=stdin).stdout
 
 
 def upload(local, remote):
@@ -39,7 +37,7 @@ def upload(local, remote):
 
 def ansible_task(module, args, check=False):
     """Run one ad hoc task; (seconds of the whole `ansible` command, the task's result)."""
-    tree = vm.STATE / "bench-tree"
+    tree = TESTGROUND.state / "bench-tree"
     command = ["ansible", "netkit", "-m", module, "--tree", str(tree)] + (["-a", json.dumps(args)] if args else [])
     started = time.monotonic()
     done = subprocess.run(command + (["--check"] if check else []), capture_output=True, text=True, check=False)
@@ -47,7 +45,7 @@ def ansible_task(module, args, check=False):
     print(f"ansible {module}{' --check' if check else ''}: {seconds:.2f} s", flush=True)
     if done.returncode != 0:
         raise SystemExit(f"ansible {module} failed ({done.returncode}):\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
-    return seconds, json.loads((tree / vm.HOST_NAME).read_text())
+    return seconds, json.loads((tree / TESTGROUND.host).read_text())
 
 
 def ansible_phases():
@@ -64,7 +62,7 @@ def ansible_phases():
     out["task_delete"], result = ansible_task("xcnf.netkit.netkit_pairs", {"pairs": [], "prune_prefix": PREFIX})
     expect(sum(p["pruned"] for p in result["pairs"]) == PAIRS, "pruning deleted every pair")
 
-    playbook = vm.STATE / "bench-loop.yml"
+    playbook = TESTGROUND.state / "bench-loop.yml"
     playbook.write_text(
         "- hosts: netkit\n  gather_facts: false\n  tasks:\n"
         "    - name: loop\n      xcnf.netkit.netkit_pair: {name: '%s{{ item }}', link_local: true}\n"
@@ -83,7 +81,7 @@ def ansible_phases():
 def header():
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
-    accel = (vm.STATE / "accel").read_text().strip().upper()
+    accel = TESTGROUND.accel.upper()
     versions = guest("uname -r; ip -V; python3 -c 'import importlib.metadata as m; print(m.version(\"pyroute2\"))'")
     kernel, iproute, pyroute2 = versions.strip().splitlines()
     ansible = subprocess.run(["ansible", "--version"], capture_output=True, text=True, check=True).stdout
@@ -128,13 +126,13 @@ def fmt(seconds):
 
 
 def main():
-    was_running = bool(vm.running_pids())
-    vm.cmd_up(None)
+    was_running = bool(TESTGROUND.running_pids())
+    TESTGROUND.up()
     try:
         run()
     finally:
         if not was_running:
-            vm.cmd_down(None)
+            TESTGROUND.down()
 
 
 def run():

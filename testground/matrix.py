@@ -47,21 +47,25 @@ def state_dir(kernel):
     return STATE_ROOT / (kernel or "default")
 
 
-def testground(command, kernel):
-    """Run vm.py for kernel's VM: a process each, as vm.py reads its state directory once."""
-    args = [sys.executable, str(Path(vm.__file__)), command]
-    if command == "up" and kernel:
-        args += ["--kernel", kernel]
-    env = dict(os.environ, NETKIT_VM_STATE=str(state_dir(kernel)))
-    return subprocess.run(args, env=env, check=False).returncode
+def testground(kernel):
+    return vm.Testground(state_dir(kernel))
+
+
+def boot(kernel):
+    """Boot kernel's VM; None when it came up, else why not."""
+    try:
+        testground(kernel).up(kernel)
+        return None
+    except vm.TestgroundError as exc:
+        return str(exc)
 
 
 def boot_all(kernels):
     """Boot the VMs at once; raise unless all came up."""
     started = time.monotonic()
     with ThreadPoolExecutor(len(kernels)) as pool:
-        codes = dict(zip(kernels, pool.map(lambda kernel: testground("up", kernel), kernels)))
-    failed = [k or "default" for k in kernels if codes[k] != 0]
+        errors = dict(zip(kernels, pool.map(boot, kernels)))
+    failed = ["%s (%s)" % (k or "default", errors[k]) for k in kernels if errors[k]]
     if failed:
         raise MatrixFailure(f"these VMs did not come up: {', '.join(failed)}")
     print(f"matrix: {len(kernels)} VMs up in {time.monotonic() - started:.1f} s", flush=True)
@@ -106,7 +110,7 @@ def recap(output):
 
 def qemu_usage(kernel):
     """(CPU seconds, peak resident MiB) of the qemu running kernel's VM."""
-    pid = (state_dir(kernel) / "qemu.pid").read_text().strip()
+    pid = min(testground(kernel).running_pids())
     stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     cpu = (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
     status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
@@ -150,7 +154,7 @@ def fleet():
            f"--limit {default_host} should run that host only and change nothing: {summary}", output)
 
     for kernel in FLEET:
-        port = int((state_dir(kernel) / "port").read_text())
+        port = testground(kernel).port
         expect(listening_addresses(port) == ["127.0.0.1"],
                f"the SSH forward of {vm.host_name(kernel)} listens on {listening_addresses(port)}, not 127.0.0.1 only")
         cpu, peak = qemu_usage(kernel)
@@ -159,7 +163,7 @@ def fleet():
 
 
 def headroom():
-    testground("down", FLEET[1])
+    testground(FLEET[1]).down()
     boot_all((HEADROOM_KERNEL,))
     code, output = playbook("headroom.yml", inventory((HEADROOM_KERNEL,)))
     expect(code == 0, f"headroom and tailroom on {HEADROOM_KERNEL}", output)
@@ -176,7 +180,7 @@ def main():
         return 1
     finally:
         for kernel in (*FLEET, HEADROOM_KERNEL):
-            testground("down", kernel)
+            testground(kernel).down()
     print(f"matrix: passed in {time.monotonic() - started:.0f} s")
     return 0
 

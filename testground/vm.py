@@ -51,6 +51,8 @@ RECIPE = {
         "linux-image-cloud-amd64", "systemd-sysv", "udev", "dbus", "kmod", "netbase",
         "procps", "openssh-server", "python3", "python3-apt", "python3-pyroute2",
         "iproute2", "bpftool", "libbpf1", "iputils-ping",
+        # The kernel suite (tests/kernel) runs inside the guest with these.
+        "python3-pytest", "python3-hypothesis",
     ],
     "dpkg_excludes": ["/usr/share/man/*", "/usr/share/doc/*", "/usr/share/locale/*"],
     "customize": [
@@ -205,53 +207,6 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def qemu_command(image, release, accel, port):
-    return [
-        "qemu-system-x86_64", "-machine", "q35", "-accel", accel,
-        "-cpu", "host" if accel == "kvm" else "max", "-smp", "2", "-m", "1024",
-        "-kernel", str(image / "kernels" / release / "vmlinuz"),
-        "-append", "root=/dev/nvme0n1 rw console=ttyS0 quiet mitigations=off",
-        "-drive", f"file={image / 'disk.raw'},if=none,id=d0,format=raw,snapshot=on,cache=unsafe",
-        "-device", "nvme,drive=d0,serial=netkit",
-        "-nic", f"user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:22",
-        "-device", "virtio-rng-pci", "-display", "none", "-no-reboot",
-        "-serial", f"file:{STATE / 'console.log'}",
-        # Lets `down` find a qemu whose pid was never written (an interrupted `up`).
-        "-name", "xcnf-netkit-testground",
-        "-pidfile", str(STATE / "qemu.pid"),
-    ]
-
-
-def ours(pid):
-    """True when pid is a qemu this state directory started."""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return False
-    return str(STATE / "qemu.pid").encode() in cmdline
-
-
-def running_pids():
-    pids = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and ours(int(entry.name)):
-            pids.add(int(entry.name))
-    return pids
-
-
-def stop_qemu():
-    pids = running_pids()
-    for pid in pids:
-        os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 10
-    while pids and time.monotonic() < deadline:
-        pids = {pid for pid in pids if ours(pid)}
-        time.sleep(0.1)
-    for pid in pids:
-        os.kill(pid, signal.SIGKILL)
-    return bool(pids)
-
-
 def ssh_base(image, port):
     return ["ssh", "-q", "-i", str(image / "id_ed25519"), "-p", str(port),
             "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
@@ -270,26 +225,13 @@ def ssh_banner(port):
         return False
 
 
-def wait_for_ssh(proc, image, port, timeout):
-    """Wait until the guest answers SSH; False when qemu died or KVM failed."""
-    deadline = time.monotonic() + timeout
-    stderr_path = STATE / "qemu.stderr"
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
-        if any(marker in stderr_path.read_text(errors="replace") for marker in KVM_FAILURE_MARKERS):
-            return False
-        if "Kernel panic" in console_text():
-            return False
-        if ssh_banner(port) and subprocess.run(ssh_base(image, port) + ["true"], check=False).returncode == 0:
-            return True
-        time.sleep(0.5)
-    return False
-
-
-def console_text():
-    path = STATE / "console.log"
-    return path.read_text(errors="replace") if path.exists() else ""
+def kvm_probe_record():
+    """Where a failed KVM probe is remembered: per host kernel and CPU, so a machine whose KVM
+    kills guests pays for the probe boot once, not at every boot."""
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), "unknown")
+    key = hashlib.sha256(f"{os.uname().release} {cpu}".encode()).hexdigest()[:16]
+    return CACHE / f"kvm-fails-{key}"
 
 
 def kvm_usable():
@@ -298,102 +240,209 @@ def kvm_usable():
         return forced == "kvm", f"NETKIT_VM_ACCEL={forced}"
     if not os.access("/dev/kvm", os.R_OK | os.W_OK):
         return False, "no usable /dev/kvm"
+    if kvm_probe_record().exists():
+        return False, f"a probe boot under KVM failed on this host before ({kvm_probe_record()})"
     return True, "/dev/kvm present; probing it with a real boot"
 
 
-def boot(image, release, accel, timeout):
-    port = free_port()
-    (STATE / "port").write_text(f"{port}\n")
-    # wait_for_ssh() reads the console for a panic: never the previous boot's.
-    (STATE / "console.log").unlink(missing_ok=True)
-    with open(STATE / "qemu.stderr", "w") as stderr:
-        proc = subprocess.Popen(qemu_command(image, release, accel, port), stdin=subprocess.DEVNULL,
-                                stdout=stderr, stderr=stderr, start_new_session=True)
-    if wait_for_ssh(proc, image, port, timeout):
-        return port
-    stop_qemu()
-    return None
+class Testground:
+    """One VM of the test ground, kept in a state directory (pid, port, inventory, console).
 
+    The function interface every caller uses (the CLI below, matrix.py, bench.py,
+    kernel_suite.py): up(), down(), run(), inventory, host. Several instances with
+    different state directories run several VMs at once.
+    """
 
-def write_inventory(image, release, name, port, accel):
-    ssh_args = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes"
-    (STATE / "inventory.ini").write_text(
-        "[netkit]\n"
-        f"{name} ansible_host=127.0.0.1 ansible_port={port} ansible_user=root "
-        f"ansible_ssh_private_key_file={image / 'id_ed25519'} "
-        "ansible_python_interpreter=/usr/bin/python3 "
-        f"ansible_ssh_common_args='{ssh_args}' "
-        f"netkit_vm_accel={accel} "
-        f"netkit_vm_kernel={release}\n")
+    def __init__(self, state=None):
+        self.state = Path(state) if state else STATE
 
+    @property
+    def inventory(self):
+        return self.state / "inventory.ini"
 
-def cmd_image(_args):
-    print(build_image())
+    @property
+    def port(self):
+        path = self.state / "port"
+        return int(path.read_text()) if path.exists() else None
 
+    @property
+    def accel(self):
+        return (self.state / "accel").read_text().strip()
 
-def cmd_up(args):
-    if running_pids() and (STATE / "inventory.ini").exists():
-        running = re.search(r"netkit_vm_kernel=(\S+)", (STATE / "inventory.ini").read_text()).group(1)
-        if running != select_kernel(image_dir(), args.kernel):
-            raise TestgroundError(f"the VM in {STATE} runs Linux {running}: `make vm-down` first")
-        log(f"already running; inventory at {STATE / 'inventory.ini'}")
-        return
-    cmd_down(None)
-    ensure_host_packages()
-    image = build_image()
-    release = select_kernel(image, args.kernel)
-    STATE.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    use_kvm, why = kvm_usable()
-    port = None
-    if use_kvm:
-        log(f"trying KVM ({why})")
-        port = boot(image, release, "kvm", BOOT_TIMEOUT_KVM_PROBE)
-        accel = "kvm"
-        if port is None:
-            if os.environ.get("NETKIT_VM_ACCEL") == "kvm":
-                raise TestgroundError("NETKIT_VM_ACCEL=kvm but the guest did not boot under KVM; "
-                                      f"see {STATE / 'qemu.stderr'}")
-            log(f"KVM does not run this guest here (see {STATE / 'qemu.stderr'}); falling back to TCG")
-    else:
-        log(f"using TCG: {why}")
-    if port is None:
+    @property
+    def kernel(self):
+        """The release the running VM booted, from its inventory (None when it is down)."""
+        if not self.inventory.exists():
+            return None
+        return re.search(r"netkit_vm_kernel=(\S+)", self.inventory.read_text()).group(1)
+
+    @property
+    def host(self):
+        return re.search(r"^(\S+) ansible_host", self.inventory.read_text(), re.M).group(1)
+
+    def ours(self, pid):
+        """True when pid is a qemu this state directory started."""
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            return False
+        return str(self.state / "qemu.pid").encode() in cmdline
+
+    def running_pids(self):
+        return {int(entry.name) for entry in Path("/proc").iterdir()
+                if entry.name.isdigit() and self.ours(int(entry.name))}
+
+    def up(self, kernel=None):
+        """Boot the VM (one of the image's kernels, default the suite's own) unless it runs
+        already on that kernel; return the inventory's path."""
+        if self.running_pids() and self.inventory.exists():
+            if self.kernel != select_kernel(image_dir(), kernel):
+                raise TestgroundError(f"the VM in {self.state} runs Linux {self.kernel}: `make vm-down` first")
+            log(f"already running; inventory at {self.inventory}")
+            return self.inventory
+        self.down()
+        ensure_host_packages()
+        image = build_image()
+        release = select_kernel(image, kernel)
+        self.state.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        use_kvm, why = kvm_usable()
+        port = None
         accel = "tcg"
-        port = boot(image, release, "tcg,thread=multi", BOOT_TIMEOUT_TCG)
-    if port is None and accel == "tcg":
+        if use_kvm:
+            log(f"trying KVM ({why})")
+            port = self._boot(image, release, "kvm", BOOT_TIMEOUT_KVM_PROBE)
+            if port is not None:
+                accel = "kvm"
+            elif os.environ.get("NETKIT_VM_ACCEL") == "kvm":
+                raise TestgroundError("NETKIT_VM_ACCEL=kvm but the guest did not boot under KVM; "
+                                      f"see {self.state / 'qemu.stderr'}")
+            else:
+                log(f"KVM does not run this guest here (see {self.state / 'qemu.stderr'}); falling back to TCG")
+                kvm_probe_record().write_text((self.state / "qemu.stderr").read_text(errors="replace"))
+        else:
+            log(f"using TCG: {why}")
         # Seen once in many boots: the guest kernel panicked early under TCG. A second boot is cheap.
-        log(f"the guest did not come up (see {STATE / 'console.log'}); booting it once more")
-        port = boot(image, release, "tcg,thread=multi", BOOT_TIMEOUT_TCG)
-    if port is None:
-        cmd_down(None)
-        raise TestgroundError(f"the VM did not come up; console: {STATE / 'console.log'}")
-    (STATE / "accel").write_text(accel + "\n")
-    write_inventory(image, release, host_name(args.kernel), port, accel)
-    log(f"up with {accel.upper()} and Linux {release} in {time.monotonic() - started:.1f}s on 127.0.0.1:{port}; "
-        f"inventory: {STATE / 'inventory.ini'}")
+        for attempt in range(2):
+            if port is not None:
+                break
+            if attempt:
+                log(f"the guest did not come up (see {self.state / 'console.log'}); booting it once more")
+            port = self._boot(image, release, "tcg,thread=multi", BOOT_TIMEOUT_TCG)
+        if port is None:
+            self.down()
+            raise TestgroundError(f"the VM did not come up; console: {self.state / 'console.log'}")
+        (self.state / "accel").write_text(accel + "\n")
+        self._write_inventory(image, release, host_name(kernel), port, accel)
+        log(f"up with {accel.upper()} and Linux {release} in {time.monotonic() - started:.1f}s on "
+            f"127.0.0.1:{port}; inventory: {self.inventory}")
+        return self.inventory
 
+    def down(self):
+        """Stop the VM; idempotent, also after a failed or interrupted up()."""
+        pids = self.running_pids()
+        for pid in pids:
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while pids and time.monotonic() < deadline:
+            pids = {pid for pid in pids if self.ours(pid)}
+            time.sleep(0.1)
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+        if pids:
+            log("a qemu ignored SIGTERM and was killed")
+        for name in ("inventory.ini", "port", "accel", "qemu.pid"):
+            (self.state / name).unlink(missing_ok=True)
 
-def cmd_down(_args):
-    if stop_qemu():
-        log("a qemu ignored SIGTERM and was killed")
-    for name in ("inventory.ini", "port", "accel", "qemu.pid"):
-        (STATE / name).unlink(missing_ok=True)
+    def ssh_command(self):
+        if not self.port or not self.running_pids():
+            raise TestgroundError("the VM is not running: `make vm-up` first")
+        return ssh_base(image_dir(), self.port)
 
+    def run(self, command, stdin=None, check=True, capture=True):
+        """Run a shell command in the guest as root; its CompletedProcess (text)."""
+        done = subprocess.run(self.ssh_command() + [command], input=stdin, text=True,
+                              capture_output=capture, check=False)
+        if check and done.returncode != 0:
+            raise TestgroundError(f"in the guest, `{command}` failed ({done.returncode}):\n"
+                                  f"{(done.stderr or '')[-3000:]}")
+        return done
 
-def cmd_ssh(args):
-    port = (STATE / "port").read_text().strip() if (STATE / "port").exists() else None
-    if not port or not running_pids():
-        raise TestgroundError("the VM is not running: `make vm-up` first")
-    os.execvp("ssh", ssh_base(image_dir(), port)[:-1] + ["-t" if not args.command else "-T",
-                                                         "root@127.0.0.1", *args.command])
+    def push_tree(self, source, files, destination):
+        """Copy files (paths relative to source) into destination in the guest, replacing it."""
+        archive = subprocess.run(["tar", "-C", str(source), "-cz", "--", *files], check=True,
+                                 capture_output=True).stdout
+        unpack = f"rm -rf {destination} && mkdir -p {destination} && tar -C {destination} -xz"
+        done = subprocess.run(self.ssh_command() + [unpack], input=archive, capture_output=True, check=False)
+        if done.returncode != 0:
+            raise TestgroundError(f"copying into the guest failed: {done.stderr.decode(errors='replace')}")
 
+    def _qemu_command(self, image, release, accel, port):
+        return [
+            "qemu-system-x86_64", "-machine", "q35", "-accel", accel,
+            "-cpu", "host" if accel == "kvm" else "max", "-smp", "2", "-m", "1024",
+            "-kernel", str(image / "kernels" / release / "vmlinuz"),
+            "-append", "root=/dev/nvme0n1 rw console=ttyS0 quiet mitigations=off",
+            "-drive", f"file={image / 'disk.raw'},if=none,id=d0,format=raw,snapshot=on,cache=unsafe",
+            "-device", "nvme,drive=d0,serial=netkit",
+            "-nic", f"user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:22",
+            "-device", "virtio-rng-pci", "-display", "none", "-no-reboot",
+            "-serial", f"file:{self.state / 'console.log'}",
+            # Lets down() find a qemu whose pid was never written (an interrupted up()).
+            "-name", "xcnf-netkit-testground",
+            "-pidfile", str(self.state / "qemu.pid"),
+        ]
 
-def cmd_status(_args):
-    pids = running_pids()
-    print(json.dumps({"running": bool(pids), "pids": sorted(pids), "image": str(image_dir()),
-                      "image_built": (image_dir() / "disk.raw").exists(),
-                      "kernels": image_kernels(image_dir()) if (image_dir() / "kernels").exists() else [],
-                      "inventory": str(STATE / "inventory.ini") if pids else None}))
+    def _console_text(self):
+        path = self.state / "console.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def _boot(self, image, release, accel, timeout):
+        port = free_port()
+        (self.state / "port").write_text(f"{port}\n")
+        # _wait_for_ssh() reads the console for a panic: never the previous boot's.
+        (self.state / "console.log").unlink(missing_ok=True)
+        with open(self.state / "qemu.stderr", "w") as stderr:
+            proc = subprocess.Popen(self._qemu_command(image, release, accel, port), stdin=subprocess.DEVNULL,
+                                    stdout=stderr, stderr=stderr, start_new_session=True)
+        if self._wait_for_ssh(proc, image, port, timeout):
+            return port
+        self.down()
+        return None
+
+    def _wait_for_ssh(self, proc, image, port, timeout):
+        """Wait until the guest answers SSH; False when qemu died or KVM failed."""
+        deadline = time.monotonic() + timeout
+        stderr_path = self.state / "qemu.stderr"
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                return False
+            if any(marker in stderr_path.read_text(errors="replace") for marker in KVM_FAILURE_MARKERS):
+                return False
+            if "Kernel panic" in self._console_text():
+                return False
+            if ssh_banner(port) and subprocess.run(ssh_base(image, port) + ["true"], check=False).returncode == 0:
+                return True
+            time.sleep(0.5)
+        return False
+
+    def _write_inventory(self, image, release, name, port, accel):
+        ssh_args = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes"
+        self.inventory.write_text(
+            "[netkit]\n"
+            f"{name} ansible_host=127.0.0.1 ansible_port={port} ansible_user=root "
+            f"ansible_ssh_private_key_file={image / 'id_ed25519'} "
+            "ansible_python_interpreter=/usr/bin/python3 "
+            f"ansible_ssh_common_args='{ssh_args}' "
+            f"netkit_vm_accel={accel} "
+            f"netkit_vm_kernel={release}\n")
+
+    def status(self):
+        pids = self.running_pids()
+        return {"running": bool(pids), "pids": sorted(pids), "image": str(image_dir()),
+                "image_built": (image_dir() / "disk.raw").exists(),
+                "kernels": image_kernels(image_dir()) if (image_dir() / "kernels").exists() else [],
+                "inventory": str(self.inventory) if pids else None}
 
 
 def main():
@@ -408,16 +457,25 @@ def main():
     ssh.add_argument("command", nargs=argparse.REMAINDER)
     sub.add_parser("status", help="print whether the VM runs, as JSON")
     args = parser.parse_args()
-    handler = {"image": cmd_image, "up": cmd_up, "down": cmd_down, "ssh": cmd_ssh,
-               "status": cmd_status}[args.command_name]
+    testground = Testground()
     try:
-        handler(args)
+        if args.command_name == "image":
+            print(build_image())
+        elif args.command_name == "up":
+            testground.up(args.kernel)
+        elif args.command_name == "down":
+            testground.down()
+        elif args.command_name == "ssh":
+            base = testground.ssh_command()
+            os.execvp("ssh", base[:-1] + ["-t" if not args.command else "-T", base[-1], *args.command])
+        else:
+            print(json.dumps(testground.status()))
     except TestgroundError as exc:
         log(f"error: {exc}")
         return 1
     except KeyboardInterrupt:
         log("interrupted; stopping anything this run started")
-        cmd_down(None)
+        testground.down()
         return 130
     return 0
 
