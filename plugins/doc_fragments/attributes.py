@@ -27,13 +27,13 @@ attributes:
     platforms: linux
 """
 
-    # The modules that change pairs or attachments (module_utils/_netkit.py host_lock).
+    # The modules that change pairs or attachments (module_utils/_host_lock.py).
     LOCK = r"""
 options: {}
 notes:
-  - Runs that change pairs or attachments on a host take turns through C(/run/lock/xcnf-netkit.lock)
-    (check runs share it), so two runs for the same pair at once never act on each other's half-made pair.
-    A run waits up to 5 minutes for its turn.
+  - Runs that change pairs or attachments on a host take turns through C(/run/xcnf-netkit/lock), in a
+    directory only root can create (check runs and the info modules share it), so two runs for the same
+    pair at once never act on each other's half-made pair. A run waits up to 5 minutes for its turn.
 """
 
     # What netkit_pair and netkit_pairs need and support alike.

@@ -21,7 +21,7 @@ description:
     program for a hook is swapped into the hook's link in place, so the hook is never without a program.
   - The object's maps are pinned beside the links (C(map_<name>)) and reused when the programs are swapped,
     so counters survive a swap.
-  - bpffs is mounted on C(/sys/fs/bpf) when it is not.
+  - bpffs is mounted on C(/sys/fs/bpf), mode 0700, when it is not.
 author:
   - xcnf.netkit contributors (@cassamajor)
 requirements:
@@ -43,6 +43,7 @@ options:
   device:
     description:
       - The netkit pair, named by its primary or, when both ends are in this namespace, its peer.
+      - An interface name (at most 15 bytes, no C(/), C(%), C(:), whitespace, C(.) or C(..)); a path is refused.
       - With O(state=absent) a device that does not exist is not an error; pins left under the default
         O(pin_path) of a primary of that name (links of a deleted pair) are removed.
     type: str
@@ -70,13 +71,19 @@ options:
   state:
     description:
       - V(present) attaches (or swaps in) the programs; V(absent) unpins the hooks' links, which detaches
-        them, and removes the pin directory with its map pins once no link is left in it.
+        them, and once no link is left unpins the maps and removes the pin directory.
+      - Only what this module pins (C(link_primary), C(link_peer), C(map_*)) is ever removed; a directory
+        with anything else in it stays.
     type: str
     choices: [present, absent]
     default: present
   pin_path:
     description:
       - bpffs directory for the pins. Defaults to C(/sys/fs/bpf/xcnf-netkit/<primary>), created mode 0700.
+      - Must be a directory below C(/sys/fs/bpf), written without C(..), C(.) or a trailing C(/) (bpffs
+        refuses names with a dot).
+      - A directory on the way that is a link, or that a user other than root owns or can write, is
+        refused; so is C(/sys/fs/bpf) mounted writable by others without the sticky bit.
     type: path
 seealso:
   - module: xcnf.netkit.netkit_pair
@@ -125,7 +132,7 @@ attachments:
         ifindex:
           description:
             - Interface index of the end whose packets the program sees (for the peer hook, the peer's
-              index in its namespace); null for a peer attachment predicted in check mode.
+              index in its namespace).
           type: int
     peer:
       description: The peer hook's attachment, as above.
@@ -149,8 +156,9 @@ map_pins:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import failing_module
 from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR
-from ansible_collections.xcnf.netkit.plugins.module_utils._bpf import BpfError, diff_view, reconcile_attachments
+from ansible_collections.xcnf.netkit.plugins.module_utils._bpf import diff_view, reconcile_attachments
 
 
 def main():
@@ -170,10 +178,8 @@ def main():
     )
     if not HAS_PYROUTE2:
         module.fail_json(msg=missing_required_lib('pyroute2'), exception=PYROUTE2_IMPORT_ERROR)
-    try:
+    with failing_module(module):
         outcome = reconcile_attachments(module.params, module.check_mode)
-    except (BpfError, OSError) as exc:
-        module.fail_json(msg=str(exc))
     module.exit_json(
         changed=outcome['changed'],
         attachments=outcome['after'],

@@ -38,7 +38,8 @@ options:
     type: str
   pin_path:
     description:
-      - The pin directory given to M(xcnf.netkit.netkit_bpf). Defaults to C(/sys/fs/bpf/xcnf-netkit/<primary>).
+      - The pin directory given to M(xcnf.netkit.netkit_bpf), below C(/sys/fs/bpf). Defaults to
+        C(/sys/fs/bpf/xcnf-netkit/<primary>).
     type: path
   watch:
     description:
@@ -52,12 +53,12 @@ options:
     default: 100
   counters_map:
     description:
-      - Name of the counters map in the object (pinned as C(map_<name>)).
+      - Name of the counters map in the object (pinned as C(map_<name>)): letters, digits and C(_), at most 15.
     type: str
     default: counters
   events_map:
     description:
-      - Name of the ring buffer map in the object.
+      - Name of the ring buffer map in the object, as O(counters_map).
     type: str
     default: ipv6_events
 seealso:
@@ -105,8 +106,9 @@ events:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import failing_module
 from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR
-from ansible_collections.xcnf.netkit.plugins.module_utils._bpf import BpfError, read_observer
+from ansible_collections.xcnf.netkit.plugins.module_utils._bpf import read_observer
 
 
 def main():
@@ -124,10 +126,8 @@ def main():
     )
     if not HAS_PYROUTE2:
         module.fail_json(msg=missing_required_lib('pyroute2'), exception=PYROUTE2_IMPORT_ERROR)
-    try:
+    with failing_module(module):
         observed = read_observer(module.params)
-    except (BpfError, OSError) as exc:
-        module.fail_json(msg=str(exc))
     module.exit_json(changed=False, **observed)
 
 

@@ -23,8 +23,10 @@ description:
     values, unless O(recreate=true).
   - Older kernels ignore settings they do not know. The module reads the pair back after creating it
     and fails (deleting the pair it made) when the kernel did not apply a setting.
-  - If creating or configuring a new pair fails halfway, the module deletes that pair again and
-    reports the original error.
+  - If creating or configuring a new pair fails halfway, the module deletes that pair again (by its
+    interface index, never by name) and reports the original error. If a change to an existing pair
+    fails halfway, the module puts back what it had changed (up or down, MTU, policies, address
+    generation mode, the peer's namespace).
 author:
   - xcnf.netkit contributors (@cassamajor)
 extends_documentation_fragment:
@@ -34,7 +36,8 @@ extends_documentation_fragment:
 options:
   name:
     description:
-      - Name of the primary device, at most 15 bytes.
+      - Name of the primary device, at most 15 bytes, without C(/), C(:), C(%) (the kernel would
+        expand it), whitespace or control characters, and not C(.) or C(..).
     type: str
     required: true
   peer_name:
@@ -120,11 +123,17 @@ options:
       - Omit it to leave the kernel's default. Note that in V(l3) mode that default gives both ends the
         same address, C(fe80::200:ff:fe00:0), which does not reach the other end.
       - Switching it on a pair that is up takes both ends down for a moment.
+      - IPv6 needs an MTU of 1280 or more: V(true) with a smaller O(mtu) or O(peer_mtu) (asked, or the
+        pair's) is refused. Below 1280 the kernel keeps no IPv6 on an end, which reads as V(false).
     type: bool
   recreate:
     description:
       - When a setting fixed at creation differs on a live pair, V(true) deletes and re-creates the pair
         (traffic through it stops meanwhile, attached eBPF programs go with it); V(false) fails.
+      - The new pair keeps the old one's settings the task does not set (peer namespace, MTUs, policies,
+        link-local addresses, up or down).
+      - A setting the running kernel cannot hold (for example O(headroom) before Linux 6.14) fails before
+        the old pair is deleted.
     type: bool
     default: false
 notes:
@@ -235,7 +244,9 @@ pair:
       type: int
       sample: 1500
     up:
-      description: Whether both ends are administratively up.
+      description:
+        - V(true) when both ends are administratively up, V(false) when both are down, null when one
+          end is up and the other down.
       type: bool
       sample: true
     link_local:
@@ -271,11 +282,11 @@ recreated:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import failing_module
 from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import (
     HAS_PYROUTE2,
     PYROUTE2_IMPORT_ERROR,
     PAIR_ARGUMENT_SPEC,
-    NetkitError,
     diff_view,
     reconcile_pairs,
 )
@@ -288,10 +299,8 @@ def main():
     )
     if not HAS_PYROUTE2:
         module.fail_json(msg=missing_required_lib('pyroute2'), exception=PYROUTE2_IMPORT_ERROR)
-    try:
+    with failing_module(module):
         outcome = reconcile_pairs([module.params], module.check_mode)[0]
-    except NetkitError as exc:
-        module.fail_json(msg=str(exc))
     module.exit_json(
         changed=outcome['changed'],
         pair=outcome['after'] or {},

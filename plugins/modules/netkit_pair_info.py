@@ -96,6 +96,7 @@ pairs:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import failing_module
 from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import (
     HAS_PYROUTE2,
     NETKIT_MIN_KERNEL,
@@ -114,7 +115,10 @@ def main():
     if not HAS_PYROUTE2:
         module.fail_json(msg=missing_required_lib('pyroute2'), exception=PYROUTE2_IMPORT_ERROR)
     supported = kernel_version() >= NETKIT_MIN_KERNEL
-    pairs = read_all_pairs(module.params['names']) if supported else []
+    pairs = []
+    if supported:
+        with failing_module(module):
+            pairs = read_all_pairs(module.params['names'])
     module.exit_json(changed=False, supported=supported, kernel=kernel_release(), pairs=pairs)
 
 

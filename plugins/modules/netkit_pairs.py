@@ -99,11 +99,11 @@ pairs:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import failing_module
 from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import (
     HAS_PYROUTE2,
     PYROUTE2_IMPORT_ERROR,
     PAIR_ARGUMENT_SPEC,
-    NetkitError,
     diff_view,
     reconcile_pairs,
 )
@@ -132,10 +132,8 @@ def main():
     if not HAS_PYROUTE2:
         module.fail_json(msg=missing_required_lib('pyroute2'), exception=PYROUTE2_IMPORT_ERROR)
     entries = validated_entries(module)
-    try:
+    with failing_module(module):
         outcomes = reconcile_pairs(entries, module.check_mode, module.params['prune_prefix'] or None)
-    except NetkitError as exc:
-        module.fail_json(msg=str(exc))
     changed = [outcome for outcome in outcomes if outcome['changed']]
     module.exit_json(
         changed=bool(changed),
