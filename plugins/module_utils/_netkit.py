@@ -13,10 +13,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import contextlib
 import ctypes
 import errno
-import fcntl
 import importlib.util
 import os
 import platform
@@ -25,6 +23,9 @@ import struct
 import time
 import sys
 import traceback
+
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
+from ansible_collections.xcnf.netkit.plugins.module_utils._host_lock import host_lock, reading_lock
 
 
 def _skip_pyroute2_package_init():
@@ -46,7 +47,7 @@ def _skip_pyroute2_package_init():
 try:
     _skip_pyroute2_package_init()
     from pyroute2.iproute.linux import IPRoute
-    from pyroute2.netlink import NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, nla
+    from pyroute2.netlink import NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_ECHO, NLM_F_EXCL, NLM_F_REQUEST, nla
     from pyroute2.netlink.exceptions import NetlinkError
     from pyroute2.netlink.rtnl import RTM_DELADDR, RTM_DELLINK, RTM_GETADDR, RTM_GETLINK, RTM_NEWLINK
     from pyroute2.netlink.rtnl.ifaddrmsg import ifaddrmsg
@@ -109,9 +110,8 @@ VALUE_NAMES = {'mode': MODES, 'policy': POLICIES, 'peer_policy': POLICIES, 'scru
 SETTINGS = ('peer_name', 'peer_netns', 'mode', 'scrub', 'peer_scrub', 'headroom', 'tailroom',
             'policy', 'peer_policy', 'mtu', 'peer_mtu', 'up', 'link_local')
 LINK_LOCAL_WAIT = 5.0
-# Serialises this collection's runs on a host (see host_lock).
-LOCK_PATH = '/run/lock/xcnf-netkit.lock'
-LOCK_WAIT = 300
+# IPv6 needs this MTU (RFC 8200); below it the kernel drops a device's IPv6 state.
+IPV6_MIN_MTU = 1280
 
 
 # netkit_pair's options; netkit_pairs validates each entry of its list against them.
@@ -133,10 +133,6 @@ PAIR_ARGUMENT_SPEC = dict(
     link_local=dict(type='bool'),
     recreate=dict(type='bool', default=False),
 )
-
-
-class NetkitError(Exception):
-    """An error to report to the user as it is; nothing was left half-done by it."""
 
 
 def kernel_release():
@@ -162,42 +158,28 @@ def not_supported_message(release=None):
             % (release or kernel_release()))
 
 
-@contextlib.contextmanager
-def host_lock(exclusive):
-    """Hold the host's xcnf.netkit lock while reading and changing the kernel.
-
-    Runs that change pairs or attachments hold it exclusively, check runs shared: a run
-    never plans on another run's half-configured pair (it plans once that run is done).
-    The kernel releases it when the process ends, also when it is killed.
-    """
-    fd = os.open(LOCK_PATH, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        deadline = time.time() + LOCK_WAIT
-        while True:
-            try:
-                fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.time() > deadline:
-                    raise NetkitError('another xcnf.netkit run has held %s for %ss; if none runs, '
-                                      'look for a process that holds it (fuser %s)' % (LOCK_PATH, LOCK_WAIT, LOCK_PATH))
-                time.sleep(0.05)
-        yield
-    finally:
-        os.close(fd)
-
-
 def check_ifname(param, value):
-    """Raise unless value is a name the kernel accepts for an interface (dev_valid_name)."""
+    """Raise unless value names exactly one interface: what the kernel's dev_valid_name
+    accepts, without '%' (the kernel would expand it to a number: nk%d makes nk0, which
+    no later run could find) and without control characters (a NUL would cut it short)."""
     if not value:
         raise NetkitError('%s must not be empty' % param)
-    size = len(value.encode('utf-8'))
-    if size >= IFNAMSIZ:
+    encoded = utf8(param, value)
+    if len(encoded) >= IFNAMSIZ:
         raise NetkitError('%s %r is %d bytes long; interface names have at most %d bytes'
-                          % (param, value, size, IFNAMSIZ - 1))
-    if value in ('.', '..') or any(c in value for c in '/:') or any(c.isspace() for c in value):
-        raise NetkitError("%s %r is not a valid interface name (no '/', ':', whitespace, '.' or '..')"
-                          % (param, value))
+                          % (param, value, len(encoded), IFNAMSIZ - 1))
+    # The kernel's isspace() also takes the byte 0xa0 (in the UTF-8 of a, S, G with accents) for a space.
+    if (value in ('.', '..') or any(c in value for c in '/:%') or any(c.isspace() for c in value)
+            or any(ord(c) < 32 or ord(c) == 127 for c in value) or b'\xa0' in encoded):
+        raise NetkitError("%s %r is not a valid interface name (no '/', ':', '%%', whitespace, control "
+                          "characters, '.' or '..')" % (param, value))
+
+
+def utf8(param, value):
+    try:
+        return value.encode('utf-8')
+    except UnicodeError:
+        raise NetkitError('%s %r is not valid UTF-8' % (param, value))
 
 
 def default_peer_name(name):
@@ -215,9 +197,13 @@ def desired_pair(params):
     check_ifname('name', params['name'])
     wanted = dict((key, params.get(key)) for key in SETTINGS)
     wanted['name'] = params['name']
-    if wanted['peer_name'] is None:
+    if wanted['peer_name'] is None and params.get('state') == 'absent':
+        # Deleting needs the primary only; a 15-byte name has no room for the default peer name.
+        pass
+    elif wanted['peer_name'] is None:
         wanted['peer_name'] = default_peer_name(params['name'])
-    check_ifname('peer_name', wanted['peer_name'])
+    if wanted['peer_name'] is not None:
+        check_ifname('peer_name', wanted['peer_name'])
     if wanted['peer_name'] == wanted['name'] and not wanted['peer_netns']:
         raise NetkitError('peer_name must differ from name when both ends are in one namespace')
     if wanted['peer_netns'] is not None:
@@ -228,12 +214,30 @@ def desired_pair(params):
     for key in ('headroom', 'tailroom'):
         if wanted[key] is not None and not 0 <= wanted[key] <= 65535:
             raise NetkitError('%s must be 0 to 65535 bytes' % key)
+    check_link_local_mtu(wanted, wanted)
     return wanted
 
 
+def has_no_ipv6(mtu):
+    return mtu is not None and mtu < IPV6_MIN_MTU
+
+
+def check_link_local_mtu(wanted, pair):
+    """IPv6 link-local addresses need an MTU of 1280 or more on both ends."""
+    if not wanted.get('link_local'):
+        return
+    for key in ('mtu', 'peer_mtu'):
+        mtu = wanted.get(key) if wanted.get(key) is not None else pair.get(key)
+        if mtu is not None and mtu < IPV6_MIN_MTU:
+            raise NetkitError('link_local needs an MTU of at least %d on both ends (IPv6), and %s is %d: '
+                              'raise %s or drop link_local' % (IPV6_MIN_MTU, key, mtu, key))
+
+
 def check_netns_name(name):
-    if not name or '/' in name or name in ('.', '..'):
-        raise NetkitError('peer_netns %r is not a network namespace name (as in `ip netns list`)' % name)
+    if (not name or '/' in name or name in ('.', '..') or len(utf8('peer_netns', name)) > 255
+            or any(ord(c) < 32 or ord(c) == 127 for c in name)):
+        raise NetkitError('peer_netns %r is not a network namespace name (as in `ip netns list`: no '
+                          "'/', control characters, '.' or '..')" % name)
 
 
 # ---------------------------------------------------------------- planning (pure)
@@ -242,6 +246,9 @@ def link_local_state(end):
     """True when an end has one kernel-made random link-local address (or will get it
     on up), False when it has none and will not get one, None for anything else."""
     addresses = end['addresses']
+    if end['addrgenmode'] is None and not addresses and (end.get('mtu') or 0) < IPV6_MIN_MTU:
+        # Below IPv6's minimum MTU the kernel keeps no IPv6 state for the end at all.
+        return False
     if end['addrgenmode'] == 'random':
         if not end['up'] or not end['carrier']:
             return True if not addresses else None
@@ -279,6 +286,11 @@ def predict_after(before, wanted):
         for key, default in (('mode', 'l3'), ('policy', 'forward'), ('peer_policy', 'forward'),
                              ('scrub', 'default'), ('peer_scrub', 'default'), ('peer_netns', None)):
             after.setdefault(key, default)
+    for key in ('mtu', 'peer_mtu'):
+        old, new = (before or {}).get(key), wanted.get(key)
+        if wanted.get('link_local') is None and None not in (old, new) and (old < IPV6_MIN_MTU) != (new < IPV6_MIN_MTU):
+            # The kernel drops an end's IPv6 below 1280 and starts it afresh above: unknown until read.
+            after['link_local'] = None
     if before is None or (wanted.get('link_local') is not None
                           and wanted['link_local'] != before.get('link_local')):
         after['addresses'] = after['peer_addresses'] = ['(chosen by the kernel when applied)'] \
@@ -421,30 +433,40 @@ class Kernel:
                 return payloads, interrupted
 
     def write(self, netns, requests):
-        """Send requests ((msg_type, body), each acknowledged) in windows of WRITE_WINDOW
-        without waiting for each acknowledgement; the error code of each, 0 for success.
+        """Send requests ((msg_type, flags, body), each acknowledged) in windows of
+        WRITE_WINDOW without waiting for each acknowledgement; the error code of each, 0
+        for success.
 
         The kernel handles the messages of one send in order and answers each, also after
         one of them failed, so this is what one request after another would do, without a
         round trip per request (measured: the round trips made creating 1,000 pairs
         2.5 times slower than ip -batch).
         """
+        return [code for code, _echo in self.write_echoed(netns, requests)]
+
+    def write_echoed(self, netns, requests):
+        """As write(), with what the kernel echoed for each request sent with NLM_F_ECHO
+        (the new link's RTM_NEWLINK, Linux 6.3+): [(code, echoed payload or None)]."""
         sock = self._socket_pair(netns)[1]
-        codes = []
+        answers = []
         for start in range(0, len(requests), WRITE_WINDOW):
             window = requests[start:start + WRITE_WINDOW]
             first = self._seq + 1
             self._seq += len(window)
             sock.send(b''.join(_message(msg_type, NLM_F_REQUEST | NLM_F_ACK | flags, first + position, body)
                                for position, (msg_type, flags, body) in enumerate(window)))
-            answered = {}
+            answered, echoed = {}, {}
             for kind, _flags, seq, payload in _replies(sock):
-                if kind == NLMSG_ERROR and first <= seq <= self._seq:
+                if not first <= seq <= self._seq:
+                    continue
+                if kind == NLMSG_ERROR:
                     answered[seq] = _error_code(payload)
                     if len(answered) == len(window):
                         break
-            codes.extend(answered[seq] for seq in range(first, self._seq + 1))
-        return codes
+                elif kind == RTM_NEWLINK:
+                    echoed[seq] = payload
+            answers.extend((answered[seq], echoed.get(seq)) for seq in range(first, self._seq + 1))
+        return answers
 
     def links(self, netns=None):
         body = IFINFOMSG.pack(socket.AF_UNSPEC, 0, 0, 0, 0) + _attr(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS)
@@ -770,7 +792,8 @@ class Snapshot:
             'name': link['name'], 'ifindex': link['index'], 'mtu': link['mtu'],
             'peer_name': peer['name'] if peer else None, 'peer_ifindex': link['link'],
             'peer_netns': peer_netns, 'peer_mtu': peer['mtu'] if peer else None,
-            'up': bool(link['up'] and peer and peer['up']),
+            # Both up, both down, or (null) one of each.
+            'up': link['up'] if peer and peer['up'] == link['up'] else None,
             'addrgenmode': link['addrgenmode'], 'peer_addrgenmode': peer['addrgenmode'] if peer else None,
             'addresses': [a['address'] for a in primary_end['addresses']],
             'peer_addresses': [a['address'] for a in peer_end['addresses']] if peer_end else [],
@@ -781,10 +804,19 @@ class Snapshot:
 
     def end(self, netns, link):
         return {'netns': netns, 'index': link['index'], 'up': link['up'], 'carrier': link['carrier'],
+                'mtu': link['mtu'],
                 'addrgenmode': link['addrgenmode'], 'addresses': self.addresses(netns, link['index'])}
 
+    def netkit_attributes(self):
+        """The netkit settings this kernel reports (it reports every one it knows), read from
+        any netkit device of the host namespace; None when there is none to read."""
+        for link in self.links().values():
+            if link['kind'] == KIND:
+                return set(key for key, value in link['netkit'].items() if value is not None)
+        return None
+
     def all_pairs(self):
-        return [self.pair_from_primary(link) for link in sorted(self.links().values(), key=lambda l: l['name'])
+        return [self.pair_from_primary(link) for link in sorted(self.links().values(), key=lambda link: link['name'])
                 if link['kind'] == KIND and link['netkit']['primary']]
 
 
@@ -796,7 +828,7 @@ def describe_netlink_error(exc, doing):
         return not_supported_message()
     if code == errno.EPERM:
         return '%s: operation not permitted; managing netkit needs CAP_NET_ADMIN (use become: true)' % doing
-    return '%s: %s' % (doing, exc)
+    return '%s: %s' % (doing, os.strerror(code) if code else exc)
 
 
 class PairCreator:
@@ -810,13 +842,19 @@ class PairCreator:
     def __init__(self, kernel):
         self.kernel = kernel
         self.created = []
+        # The primaries' ifindexes, by name: deleting again goes by ifindex, so that a device
+        # someone else gave the name meanwhile is never deleted.
+        self.created_index = {}
 
     def create(self, pairs):
         """Create pairs (wanted dicts); return those whose primary someone else created meanwhile."""
-        codes = self._write_creates(pairs)
-        self.created.extend(wanted for wanted, code in zip(pairs, codes) if code == 0)
+        answers = self._write_creates(pairs)
+        for wanted, (code, echo) in zip(pairs, answers):
+            if code == 0:
+                self.created.append(wanted)
+                self.created_index[wanted['name']] = self._created_index(wanted, echo)
         taken = []
-        for wanted, code in zip(pairs, codes):
+        for wanted, (code, _echo) in zip(pairs, answers):
             if code == errno.EEXIST and self.kernel.link(None, wanted['name']) is not None:
                 taken.append(wanted)
             elif code:
@@ -836,21 +874,30 @@ class PairCreator:
                     fds[netns] = os.open(netns_path(netns), os.O_RDONLY)
                 except OSError:
                     raise NetkitError(missing_netns_message(netns))
-            return self.kernel.write(None, [(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
-                                             create_request(wanted, fds.get(wanted['peer_netns'])))
-                                            for wanted in pairs])
+            return self.kernel.write_echoed(None, [(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO,
+                                                    create_request(wanted, fds.get(wanted['peer_netns'])))
+                                                   for wanted in pairs])
         finally:
             for fd in fds.values():
                 os.close(fd)
+
+    def _created_index(self, wanted, echo):
+        if echo is not None:
+            return link_facts(echo)['index']
+        # A kernel that does not echo (before 6.3 none has netkit, but to be sure): the name
+        # is exact (check_ifname refuses '%'), and nothing else had it a moment ago.
+        link = self.kernel.link(None, wanted['name'])
+        return link['index'] if link is not None else None
 
     def _configuration_steps(self):
         """{netns: [(wanted, request body)]}: each end's mode, then the end up; the host first."""
         steps = {}
         for wanted in self.created:
             mode = None if wanted.get('link_local') is None else 'random' if wanted['link_local'] else 'none'
-            for netns, name in ((None, wanted['name']), (wanted['peer_netns'], wanted['peer_name'])):
+            for netns, name, mtu in ((None, wanted['name'], wanted.get('mtu')),
+                                     (wanted['peer_netns'], wanted['peer_name'], wanted.get('peer_mtu'))):
                 end = steps.setdefault(netns, [])
-                if mode is not None:
+                if mode is not None and not has_no_ipv6(mtu):
                     end.append((wanted, addrgenmode_request(name, mode)))
                 if wanted['up'] is not False:
                     end.append((wanted, up_request(name)))
@@ -873,12 +920,13 @@ class PairCreator:
         return ends
 
     def delete_created(self):
-        """Delete the pairs this run created; what to tell the user about it."""
-        names = [wanted['name'] for wanted in self.created]
+        """Delete the pairs this run created, by ifindex; what to tell the user about it."""
+        names = [wanted['name'] for wanted in self.created if self.created_index.get(wanted['name'])]
         self.created = []
         if not names:
             return ''
-        codes = self.kernel.write(None, [(RTM_DELLINK, 0, delete_request(name=name)) for name in names])
+        codes = self.kernel.write(None, [(RTM_DELLINK, 0, delete_request(self.created_index[name]))
+                                         for name in names])
         deleted = [name for name, code in zip(names, codes) if code in (0, errno.ENODEV)]
         kept = ['%s (%s)' % (name, os.strerror(code)) for name, code in zip(names, codes) if code not in (0, errno.ENODEV)]
         message = '; the pairs this run had created (%s) were deleted again' % ', '.join(deleted) if deleted else ''
@@ -897,8 +945,7 @@ def check_applied(wanted, settings):
         if value is None or settings.get(key) == value:
             continue
         if settings.get(key) is None:
-            raise NetkitError('%s needs Linux %s+; this host runs %s'
-                              % (key, SETTING_MIN_KERNEL.get(key, '?'), kernel_release()))
+            raise NetkitError(unsupported_message(key))
         raise NetkitError('the kernel made %s %s, not %s' % (key, settings.get(key), value))
 
 
@@ -906,24 +953,23 @@ class PairApplier:
     """Makes an existing pair what the task wants.
 
     configure() returns the ends that will get a link-local address, for
-    wait_for_link_local() to wait on once for all pairs of a run.
+    wait_for_link_local() to wait on once for all pairs of a run. restore() puts back
+    what configure() changed when the run fails later on.
     """
 
     def __init__(self, kernel, wanted, snapshot=None):
         self.kernel = kernel
         self.wanted = wanted
         self.snapshot = snapshot
+        self.before = None
 
     def configure(self, pair):
         """Apply the live settings (everything but the creation-time ones) to an existing pair."""
         wanted = self.wanted
+        self.before = self.ends_as_they_are(pair)
         peer_netns = pair['peer_netns']
         if wanted['peer_netns'] is not None and peer_netns != wanted['peer_netns']:
-            fd = os.open(netns_path(wanted['peer_netns']), os.O_RDONLY)
-            try:
-                self.kernel.send_link(peer_netns, index=pair['peer_ifindex'], attrs=[['IFLA_NET_NS_FD', fd]])
-            finally:
-                os.close(fd)
+            self.move_peer(peer_netns, pair['peer_ifindex'], wanted['peer_netns'])
             self.snapshot = Snapshot(self.kernel)
             pair = self.snapshot.pair(wanted['name'])
             peer_netns = pair['peer_netns']
@@ -937,32 +983,84 @@ class PairApplier:
                 self.kernel.send_link(netns, index=index, attrs=[['IFLA_MTU', wanted[key]]])
         took_down = False
         if wanted.get('link_local') is not None and pair['link_local'] != wanted['link_local']:
-            self.reset_link_local(ends)
+            self.reset_link_local(ends, [pair[key] if wanted.get(key) is None else wanted[key] for _n, _i, key in ends])
             took_down = True
         up = wanted['up'] if wanted.get('up') is not None else pair['up']
-        if up != pair['up'] or (up and took_down):
+        if up is not None and (up != pair['up'] or (up and took_down)):
             self.set_up(ends, up)
         return ends if up and wanted.get('link_local') else ()
+
+    def ends_as_they_are(self, pair):
+        """What restore() puts back: the peer's namespace, the policies, and each end's MTU,
+        address generation mode and up state."""
+        snapshot = self.snapshot or Snapshot(self.kernel)
+        primary = snapshot.link_by_index(None, pair['ifindex'])
+        peer = snapshot.link_by_index(pair['peer_netns'], pair['peer_ifindex'])
+        return {'pair': pair, 'ends': ((None, pair['name'], primary), (pair['peer_netns'], pair['peer_name'], peer))}
+
+    def move_peer(self, netns, index, target):
+        path = netns_path(target) if target is not None else '/proc/self/ns/net'
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            self.kernel.send_link(netns, index=index, attrs=[['IFLA_NET_NS_FD', fd]])
+        finally:
+            os.close(fd)
+
+    def restore(self):
+        """Best effort, after a later step of the run failed: put back what configure()
+        changed. Returns what could not be put back (empty when all was)."""
+        if self.before is None:
+            return []
+        before = self.before['pair']
+        failed = []
+        try:
+            now = Snapshot(self.kernel).pair(before['name'])
+            if now is None:
+                return ['%s is gone' % before['name']]
+            if now['peer_netns'] != before['peer_netns']:
+                self.move_peer(now['peer_netns'], now['peer_ifindex'], before['peer_netns'])
+                now = Snapshot(self.kernel).pair(before['name'])
+            policies = dict((key, before[key]) for key in ('policy', 'peer_policy') if now[key] != before[key])
+            if policies:
+                self.kernel.send_link(None, index=now['ifindex'], attrs=policy_attrs(policies))
+            indexes = (now['ifindex'], now['peer_ifindex'])
+            ends = list(zip(self.before['ends'], indexes, (now['addrgenmode'], now['peer_addrgenmode'])))
+            for (netns, _name, link), index, mode in ends:
+                self.kernel.send_link(netns, index=index, attrs=[['IFLA_MTU', link['mtu']]])
+                if link['addrgenmode'] != mode and link['addrgenmode'] in ADDR_GEN_MODES:
+                    # Down first: the kernel makes the end's link-local address anew when it comes up.
+                    self.kernel.send_link(netns, index=index, flags=0, change=IFF_UP)
+                    self.kernel.send_link(netns, index=index, attrs=addrgenmode_attrs(link['addrgenmode']))
+            # The peer first, as set_up() does: the primary gets a carrier once the peer is up.
+            for (netns, _name, link), index, _mode in reversed(ends):
+                self.kernel.send_link(netns, index=index, flags=IFF_UP if link['up'] else 0, change=IFF_UP)
+        except (NetkitError, NetlinkError, OSError) as exc:
+            failed.append('%s: %s' % (before['name'], exc))
+        return failed
 
     def set_up(self, ends, up):
         # The peer first: the primary only gets a carrier once the peer is up.
         for netns, index, _key in reversed(ends):
             self.kernel.send_link(netns, index=index, flags=IFF_UP if up else 0, change=IFF_UP)
 
-    def set_addrgenmode(self, ends):
+    def set_addrgenmode(self, ends, mtus):
         mode = 'random' if self.wanted['link_local'] else 'none'
-        for netns, index, _key in ends:
-            self.kernel.send_link(netns, index=index, attrs=addrgenmode_attrs(mode))
+        for (netns, index, _key), mtu in zip(ends, mtus):
+            if not has_no_ipv6(mtu):
+                self.kernel.send_link(netns, index=index, attrs=addrgenmode_attrs(mode))
 
-    def reset_link_local(self, ends):
+    def reset_link_local(self, ends, mtus):
         """Set the kernel's address generation mode with both ends down, and drop their
         link-local addresses: the kernel makes a new one when an end comes up (an end
         that stays up keeps whatever it made before)."""
         snapshot = self.snapshot or Snapshot(self.kernel)
         for netns, index, _key in ends:
             self.kernel.send_link(netns, index=index, flags=0, change=IFF_UP)
-        self.set_addrgenmode(ends)
-        for netns, index, _key in ends:
+        self.set_addrgenmode(ends, mtus)
+        for (netns, index, _key), mtu in zip(ends, mtus):
+            if has_no_ipv6(mtu):
+                # The kernel dropped the end's IPv6 state, addresses included, with the MTU.
+                continue
             for address in snapshot.addresses(netns, index):
                 try:
                     self.kernel.delete_address(netns, index, address)
@@ -998,6 +1096,11 @@ def plan_one(snapshot, params):
     wanted = desired_pair(params)
     state = params.get('state') or 'present'
     before = snapshot.pair(wanted['name'])
+    if before is not None and before['peer_name'] is None and state == 'present':
+        raise NetkitError('the peer of netkit primary %s is in a network namespace without a name under %s (%s); '
+                          'this collection manages peers beside the primary or in named namespaces only: '
+                          'name it (ip netns attach NAME PID) or manage the pair another way'
+                          % (wanted['name'], NETNS_RUN_DIR, before['peer_netns']))
     if before is not None and before['peer_name'] != wanted['peer_name'] and (
             state == 'present' or params.get('peer_name') is not None):
         raise NetkitError('netkit primary %s has the peer %s, not %s; this task leaves that pair alone: '
@@ -1010,14 +1113,72 @@ def plan_one(snapshot, params):
         check_creatable(snapshot, wanted)
         plan['action'] = 'create'
     else:
-        if wanted['peer_netns'] is not None and not os.path.exists(netns_path(wanted['peer_netns'])):
-            raise NetkitError(missing_netns_message(wanted['peer_netns']))
+        check_changeable(snapshot, before, wanted)
         changes, blocked = plan_pair(before, wanted)
         if blocked and not params.get('recreate'):
             raise NetkitError(blocked_message(wanted['name'], blocked))
-        if changes:
-            plan['action'] = 'recreate' if blocked else 'configure'
+        if blocked:
+            plan['action'] = 'recreate'
+            plan['wanted'] = carried_over(before, wanted)
+        elif changes:
+            plan['action'] = 'configure'
+            if 'peer_netns' in changes and wanted['link_local'] is None and before['link_local'] is not None:
+                # A peer that changes namespace loses its IPv6 settings: keep what it had, where it can.
+                kept = dict(wanted, link_local=before['link_local'])
+                try:
+                    check_link_local_mtu(kept, before)
+                    plan['wanted'] = kept
+                except NetkitError:
+                    pass
     return plan
+
+
+def check_changeable(snapshot, before, wanted):
+    """Fail before changing anything when an existing pair cannot become what is asked."""
+    for key in CREATION_SETTINGS:
+        if wanted.get(key) is not None and before.get(key) is None:
+            # The kernel reports every netkit attribute it knows: it cannot make this one.
+            raise NetkitError(unsupported_message(key))
+    check_link_local_mtu(wanted, before)
+    target = wanted['peer_netns']
+    if target is not None and target != before['peer_netns']:
+        if not os.path.exists(netns_path(target)):
+            raise NetkitError(missing_netns_message(target))
+        taken = snapshot.links(target).get(before['peer_name'])
+        if taken is not None:
+            raise NetkitError('peer_netns %s has a %s device named %s already; the peer cannot move there'
+                              % (target, taken['kind'] or 'non-netkit', before['peer_name']))
+
+
+def unsupported_message(key):
+    return '%s needs Linux %s+; this host runs %s' % (key, SETTING_MIN_KERNEL.get(key, '?'), kernel_release())
+
+
+def carried_over(before, wanted):
+    """What re-creating a pair makes: the old pair's settings, changed where the task says,
+    so that re-creating for one setting loses none of the others (the peer's namespace,
+    MTUs, policies, link-local addresses, up or down)."""
+    kept = dict((key, before.get(key)) for key in SETTINGS if before.get(key) is not None)
+    kept.update((key, value) for key, value in wanted.items() if value is not None)
+    if wanted.get('link_local') is None and kept.get('link_local'):
+        try:
+            check_link_local_mtu(kept, kept)
+        except NetkitError:
+            # The task's new MTU leaves no room for IPv6: the old addresses cannot come back.
+            kept.pop('link_local')
+    return dict(wanted, **kept)
+
+
+def device_keys(plan):
+    """(namespace, name) of each device an entry names: its primary, and its peer where it is known."""
+    keys = [(None, plan['wanted']['name'])]
+    if plan['state'] == 'present':
+        before = plan['before'] or {}
+        netns = plan['wanted']['peer_netns'] if plan['wanted']['peer_netns'] is not None else before.get('peer_netns')
+        keys.append((netns, plan['wanted']['peer_name']))
+    elif plan['before'] is not None:
+        keys.append((plan['before']['peer_netns'], plan['before']['peer_name']))
+    return keys
 
 
 def plan_pairs(snapshot, pairs, prune_prefix=None):
@@ -1029,13 +1190,12 @@ def plan_pairs(snapshot, pairs, prune_prefix=None):
             plan = plan_one(snapshot, params)
         except NetkitError as exc:
             raise NetkitError('%s%s' % (entry_label(pairs, position, params), exc))
-        if plan['state'] == 'present':
-            wanted = plan['wanted']
-            for key in ((None, wanted['name']), (wanted['peer_netns'], wanted['peer_name'])):
-                if key in seen:
-                    raise NetkitError('%sthe device %s is named by pairs[%d] already; each device belongs to '
-                                      'one entry' % (entry_label(pairs, position, params), key[1], seen[key]))
-                seen[key] = position
+        # Any state: an entry that creates a pair and one that deletes it would flip every run.
+        for key in device_keys(plan):
+            if key in seen:
+                raise NetkitError('%sthe device %s is named by pairs[%d] already; each device belongs to '
+                                  'one entry' % (entry_label(pairs, position, params), key[1], seen[key]))
+            seen[key] = position
         plans.append(plan)
     if prune_prefix:
         listed = set(plan['wanted']['name'] for plan in plans)
@@ -1052,41 +1212,79 @@ def entry_label(pairs, position, params):
     return 'pairs[%d] (%s): ' % (position, params.get('name')) if len(pairs) > 1 else ''
 
 
-def apply_plans(kernel, snapshot, plans):
-    """Carry the plans out: deletions, creations, then changes to existing pairs; return a
-    snapshot read afterwards. On a failure, delete the pairs this run created and re-raise."""
-    deleting = [plan for plan in plans if plan['action'] in ('delete', 'recreate')]
-    codes = kernel.write(None, [(RTM_DELLINK, 0, delete_request(plan['before']['ifindex'])) for plan in deleting])
-    for plan, code in zip(deleting, codes):
+def delete_pairs(kernel, plans):
+    """Delete the pairs of plans by their primary's ifindex (a pair already gone counts as deleted)."""
+    codes = kernel.write(None, [(RTM_DELLINK, 0, delete_request(plan['before']['ifindex'])) for plan in plans])
+    for plan, code in zip(plans, codes):
         if code and code != errno.ENODEV:
             raise_for(plan['wanted'], 'deleting netkit pair %s' % plan['wanted']['name'], code)
+
+
+def apply_plans(kernel, snapshot, plans):
+    """Carry the plans out and return a snapshot read afterwards.
+
+    Changes to existing pairs first, then re-creations and creations, then deletions, so
+    that a step that fails has deleted nothing that was asked to stay. On a failure the
+    pairs this run created are deleted again, the changed ones put back as they were
+    (up or down, MTU, policies, namespace), and the error re-raised.
+    """
     creator = PairCreator(kernel)
-    configuring = [(plan['wanted'], plan['before']) for plan in plans if plan['action'] == 'configure']
+    appliers = []
+    lost = []
     try:
+        waiting = []
+        for plan in plans:
+            if plan['action'] == 'configure':
+                applier = PairApplier(kernel, plan['wanted'], snapshot)
+                appliers.append(applier)
+                waiting.extend(configure(applier, plan['before']))
+        recreating = [plan for plan in plans if plan['action'] == 'recreate']
+        delete_pairs(kernel, recreating)
+        lost = [plan['wanted']['name'] for plan in recreating]
         taken = creator.create([plan['wanted'] for plan in plans if plan['action'] in ('create', 'recreate')])
         if taken:
             # Someone created these meanwhile: reconcile with what is there now.
-            snapshot = Snapshot(kernel)
-            configuring.extend((wanted, snapshot.pair(wanted['name'])) for wanted in taken)
-        waiting = []
-        for wanted, before in configuring:
-            try:
-                waiting.extend(PairApplier(kernel, wanted, snapshot).configure(before))
-            except NetlinkError as exc:
-                raise NetkitError(describe_netlink_error(exc, 'configuring netkit pair %s' % wanted['name']))
+            now = Snapshot(kernel)
+            for wanted in taken:
+                applier = PairApplier(kernel, wanted, now)
+                appliers.append(applier)
+                waiting.extend(configure(applier, now.pair(wanted['name'])))
         after = Snapshot(kernel)
         waiting.extend(creator.check_created(after))
         wait_for_link_local(kernel, waiting)
+        delete_pairs(kernel, [plan for plan in plans if plan['action'] == 'delete'])
         return after.without_addresses()
     except BaseException as exc:
         cleanup = creator.delete_created()
-        if isinstance(exc, NetkitError) and len(plans) > 1 and cleanup:
-            raise NetkitError('%s%s' % (exc, cleanup))
+        not_restored = [failure for applier in reversed(appliers) for failure in applier.restore()]
+        if not_restored:
+            cleanup += '; putting back what this run had changed failed: %s' % '; '.join(not_restored)
+        elif appliers:
+            cleanup += '; the pairs this run had changed were put back as they were'
+        if lost:
+            cleanup += '; the pairs being re-created (%s) had been deleted first' % ', '.join(lost)
+        if isinstance(exc, (NetkitError, NetlinkError)) and cleanup:
+            raise NetkitError('%s%s' % (describe_error(exc), cleanup))
         raise
+
+
+def configure(applier, before):
+    try:
+        return applier.configure(before)
+    except NetlinkError as exc:
+        raise NetkitError(describe_netlink_error(exc, 'configuring netkit pair %s' % applier.wanted['name']))
+
+
+def describe_error(exc):
+    return describe_netlink_error(exc, 'netlink') if isinstance(exc, NetlinkError) else str(exc)
 
 
 def check_creatable(snapshot, wanted):
     """Fail before changing anything when the pair cannot be created as asked."""
+    known = snapshot.netkit_attributes()
+    for key in CREATION_SETTINGS:
+        if wanted.get(key) is not None and known is not None and key not in known:
+            raise NetkitError(unsupported_message(key))
     netns = wanted['peer_netns']
     if netns is not None and not os.path.exists(netns_path(netns)):
         raise NetkitError(missing_netns_message(netns))
@@ -1119,7 +1317,7 @@ def reconcile_pairs(pairs, check_mode, prune_prefix=None):
     one link and one address dump per namespace to plan, requests only for what changes,
     and one more dump to read back when something changed."""
     check_kernel()
-    with host_lock(exclusive=not check_mode):
+    with reading_lock() if check_mode else host_lock(exclusive=True):
         kernel = Kernel()
         try:
             snapshot = Snapshot(kernel)
@@ -1135,11 +1333,14 @@ def reconcile_pairs(pairs, check_mode, prune_prefix=None):
 
 def read_all_pairs(names=None):
     """The host's netkit pairs (all, or those whose primary is in names)."""
-    kernel = Kernel()
-    try:
-        pairs = Snapshot(kernel).all_pairs()
-    finally:
-        kernel.close()
+    with reading_lock():
+        kernel = Kernel()
+        try:
+            pairs = Snapshot(kernel).all_pairs()
+        except NetlinkError as exc:
+            raise NetkitError(describe_netlink_error(exc, 'reading the links'))
+        finally:
+            kernel.close()
     if names:
         pairs = [pair for pair in pairs if pair['name'] in names]
     return pairs
