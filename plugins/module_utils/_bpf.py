@@ -18,11 +18,17 @@ import ctypes
 import ctypes.util
 import errno
 import os
+import re
 import socket
+import stat
 import struct
 import time
 
-from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import KIND, Kernel, Snapshot, host_lock
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
+from ansible_collections.xcnf.netkit.plugins.module_utils._host_lock import host_lock, reading_lock
+from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import (
+    KIND, Kernel, NetlinkError, Snapshot, check_ifname, describe_netlink_error,
+)
 
 LIBBPF_MIN = (1, 3)
 PIN_ROOT = '/sys/fs/bpf'
@@ -37,9 +43,14 @@ BPFFS_MAGIC = 0xcafe4a11
 INFO_SIZE = 256
 ELF_MAGIC = b'\x7fELF'
 EM_BPF = 247
+# The entries of a pin directory this collection makes, and so the only ones it removes.
+LINK_PIN_NAMES = frozenset('link_' + hook for hook in HOOKS)
+MAP_PIN_PREFIX = 'map_'
+# A BPF object name as the kernel keeps it (BPF_OBJ_NAME_LEN - 1), as used for map pins.
+OBJECT_NAME = re.compile(r'^[A-Za-z0-9_]{1,15}$')
 
 
-class BpfError(Exception):
+class BpfError(NetkitError):
     """An error to report as it is."""
 
 
@@ -138,7 +149,7 @@ def program_info(lib, fd):
     """id, tag and name of a loaded program (struct bpf_prog_info)."""
     raw = object_info(lib, fd)
     prog_type, prog_id = struct.unpack_from('II', raw, 0)
-    tag = raw[8:16].hex() if hasattr(raw, 'hex') else ''.join('%02x' % c for c in raw[8:16])
+    tag = raw[8:16].hex()
     name = raw[64:80].split(b'\0', 1)[0].decode('utf-8', 'replace')
     return {'program_id': prog_id, 'tag': tag, 'program': name, 'type': prog_type}
 
@@ -303,62 +314,137 @@ def detach(pin_dir, hook):
         raise
 
 
+def managed_entries(pin_dir):
+    """The entries of pin_dir this collection made: link and map pins (nothing else)."""
+    try:
+        names = os.listdir(pin_dir)
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            return []
+        raise
+    return sorted(name for name in names if name in LINK_PIN_NAMES or name.startswith(MAP_PIN_PREFIX))
+
+
+def leftovers(pin_dir, hooks_left):
+    """What remove_pin_dir() would remove once the hooks in hooks_left are the only ones
+    still attached: the map pins (and the directory, if that empties it) when no link is left."""
+    if hooks_left:
+        return []
+    entries = [name for name in managed_entries(pin_dir) if name not in LINK_PIN_NAMES]
+    if os.path.isdir(pin_dir) and not set(os.listdir(pin_dir)) - set(managed_entries(pin_dir)):
+        entries.append('.')
+    return entries
+
+
 def remove_pin_dir(pin_dir):
-    """Remove the map pins and the directory once no link is pinned there."""
-    if not os.path.isdir(pin_dir) or any(name.startswith('link_') for name in os.listdir(pin_dir)):
-        return False
-    for name in os.listdir(pin_dir):
+    """Once no link is pinned in pin_dir: unpin its maps, and remove the directory if that
+    empties it (an entry this collection did not make is left, and so is the directory)."""
+    if any(name in LINK_PIN_NAMES for name in managed_entries(pin_dir)):
+        return
+    for name in managed_entries(pin_dir):
         os.unlink(os.path.join(pin_dir, name))
-    os.rmdir(pin_dir)
-    return True
+    if os.path.isdir(pin_dir) and not os.listdir(pin_dir):
+        os.rmdir(pin_dir)
 
 
-def mount_bpffs(root='/sys/fs/bpf'):
+def mount_bpffs(root=PIN_ROOT):
+    """Mount bpffs at root unless it is there; mode 0700 as iproute2 and systemd mount it
+    (the kernel's default is 1777: anyone could make pin directories there)."""
     if is_bpffs(root):
         return False
     libc = ctypes.CDLL(None, use_errno=True)
     if not os.path.isdir(root):
         os.makedirs(root)
-    if libc.mount(b'bpf', root.encode(), b'bpf', 0, None) != 0:
+    if libc.mount(b'bpf', root.encode(), b'bpf', 0, b'mode=0700') != 0:
         raise BpfError('mounting bpffs at %s: %s' % (root, os.strerror(ctypes.get_errno())))
     return True
+
+
+def check_pin_path(path):
+    """Refuse a pin directory this collection must not make or remove things in: anything
+    but a normalised path below the bpffs mount, or one with a component that is a link,
+    not a directory, or that a user other than root owns or can write."""
+    prefix = PIN_ROOT + os.sep
+    if not path.startswith(prefix) or os.path.normpath(path) != path or path == prefix:
+        raise BpfError('pin_path %r is not a directory below %s (absolute, without "..", "." or a trailing "/"); '
+                       'pins live on bpffs only' % (path, PIN_ROOT))
+    check_pin_names('pin_path', path[len(prefix):].split(os.sep))
+
+
+def check_pin_names(param, names):
+    # bpffs refuses names with a dot (EPERM).
+    for name in names:
+        if not name or '.' in name or any(ord(c) < 32 or ord(c) == 127 or 0xd800 <= ord(c) <= 0xdfff for c in name):
+            raise BpfError('%s: %r cannot name a directory on bpffs (no ".", no control characters)'
+                           % (param, name))
+
+
+def check_owned_by_root(path):
+    """Raise unless path, when it exists, is a real directory only root can change."""
+    try:
+        info = os.lstat(path)
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            return
+        raise
+    if not stat.S_ISDIR(info.st_mode):
+        raise BpfError('%s is not a directory (a link, or a file); this collection pins in directories only'
+                       % path)
+    writable = info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    if info.st_uid != 0 or (writable and not info.st_mode & stat.S_ISVTX):
+        raise BpfError('%s is owned by uid %d with mode %o: other users could change what is pinned there; '
+                       'make it root\'s and 0700, or remove it' % (path, info.st_uid, stat.S_IMODE(info.st_mode)))
+
+
+def check_pin_tree(pin_dir):
+    """check_owned_by_root for the bpffs mount and every directory down to pin_dir."""
+    path = PIN_ROOT
+    check_owned_by_root(path)
+    for part in pin_dir[len(PIN_ROOT) + 1:].split(os.sep):
+        path = os.path.join(path, part)
+        check_owned_by_root(path)
 
 
 # ---------------------------------------------------------------- reconciling
 
 def resolve_primary(device, missing_ok=False):
-    """(name, ifindex) of the primary of the netkit pair device belongs to.
+    """{name, ifindex, peer_ifindex} of the primary of the netkit pair device belongs to.
 
-    With missing_ok, a device that does not exist gives (device, None): the pins
-    a deleted pair left behind are found by its primary's name.
+    With missing_ok, a device that does not exist gives its name with null indexes: the
+    pins a deleted pair left behind are found by its primary's name.
     """
+    check_ifname('device', device)
     kernel = Kernel()
     try:
         snapshot = Snapshot(kernel)
         link = snapshot.links().get(device)
         if link is None and missing_ok:
-            return device, None
+            return {'name': device, 'ifindex': None, 'peer_ifindex': None}
         if link is None:
             raise BpfError('device %s does not exist' % device)
         if link['kind'] != KIND:
             raise BpfError('device %s is a %s device, not netkit; programs attach to netkit pairs only'
                            % (device, link['kind'] or 'non-netkit'))
-        if link['netkit']['primary']:
-            return link['name'], link['index']
-        primary = snapshot.link_by_index(None, link['link']) if link['link_netnsid'] is None else None
-        if primary is None:
-            raise BpfError('device %s is a netkit peer whose primary is in another network namespace; give '
-                           'the primary as device' % device)
-        return primary['name'], primary['index']
+        if not link['netkit']['primary']:
+            link = snapshot.link_by_index(None, link['link']) if link['link_netnsid'] is None else None
+            if link is None:
+                raise BpfError('device %s is a netkit peer whose primary is in another network namespace; give '
+                               'the primary as device' % device)
+        return {'name': link['name'], 'ifindex': link['index'], 'peer_ifindex': link['link']}
+    except NetlinkError as exc:
+        raise BpfError(describe_netlink_error(exc, 'reading the links'))
     finally:
         kernel.close()
 
 
 def hooks_of(programs):
+    """{program name: hook}; each hook and each program at most once."""
     hooks = {}
     for program in programs:
         if program['attach'] in hooks.values():
             raise BpfError('programs: two programs for the %s hook; each hook takes one' % program['attach'])
+        if program['name'] in hooks:
+            raise BpfError('programs: %s is listed twice; a program attaches to one hook' % program['name'])
         hooks[program['name']] = program['attach']
     return hooks
 
@@ -372,31 +458,41 @@ def diff_view(state):
                 for hook, seen in sorted(state.items()))
 
 
+def pin_dir_of(params, primary):
+    """The pin directory: pin_path as given, or the primary's under DEFAULT_PIN_DIR; checked."""
+    if params.get('pin_path'):
+        check_pin_path(params['pin_path'])
+        return params['pin_path']
+    check_pin_names('device', [primary])
+    return os.path.join(DEFAULT_PIN_DIR, primary)
+
+
 def reconcile_attachments(params, check_mode):
     """Make the pinned attachments of one pair what params ask for."""
-    with host_lock(exclusive=not check_mode):
+    with reading_lock() if check_mode else host_lock(exclusive=True):
         return _reconcile_attachments(params, check_mode)
 
 
+def end_index(device, hook):
+    """The ifindex a live link of hook reports: the primary's, or the peer's for the peer hook."""
+    return device['ifindex'] if hook == 'primary' else device['peer_ifindex']
+
+
 def _reconcile_attachments(params, check_mode):
-    lib = Libbpf()
-    primary, ifindex = resolve_primary(params['device'], missing_ok=params['state'] == 'absent')
-    pin_dir = params['pin_path'] or os.path.join(DEFAULT_PIN_DIR, primary)
     hooks = hooks_of(params['programs'] or [])
-    before = attachments(lib, pin_dir)
+    device = resolve_primary(params['device'], missing_ok=params['state'] == 'absent')
+    pin_dir = pin_dir_of(params, device['name'])
+    check_pin_tree(pin_dir)
     if params['state'] == 'absent':
-        gone = set(hooks.values()) or set(HOOKS)
-        after = dict((hook, None if hook in gone else seen) for hook, seen in before.items())
-        if not check_mode:
-            for hook in gone:
-                detach(pin_dir, hook)
-            remove_pin_dir(pin_dir)
-        return {'changed': before != after, 'before': before, 'after': after, 'pin_path': pin_dir,
-                'map_pins': []}
+        # libbpf only when there is something of ours to read: absent works on hosts without it.
+        lib = Libbpf() if managed_entries(pin_dir) else None
+        return detach_hooks(lib, pin_dir, set(hooks.values()) or set(HOOKS), check_mode)
     if not params['object']:
         raise BpfError('object is required with state=present')
     if not hooks:
         raise BpfError('programs is required with state=present: a list of {name, attach}')
+    lib = Libbpf()
+    before = attachments(lib, pin_dir)
     if not check_mode:
         mount_bpffs()
         make_pin_dir(pin_dir)
@@ -406,20 +502,21 @@ def _reconcile_attachments(params, check_mode):
         for name, hook in sorted(hooks.items()):
             wanted = loaded.info(name)
             current = before[hook]
-            # A link whose device was deleted (the pair re-created since) reports ifindex 0.
-            alive = bool(current and current['ifindex'])
+            # A link whose device was deleted reports ifindex 0; one whose device was renamed
+            # (and another pair took the name) reports that device's: neither is in place.
+            alive = bool(current and current['ifindex'] and current['ifindex'] == end_index(device, hook))
             if alive and current['tag'] == wanted['tag'] and current['program'] == name[:PROGRAM_NAME_LEN]:
                 continue
             after[hook] = dict(wanted, hook=hook, link_pin=link_pin_path(pin_dir, hook),
-                               ifindex=ifindex if hook == 'primary' else None)
+                               ifindex=end_index(device, hook))
             if check_mode:
                 continue
             if alive:
                 swap(lib, loaded, name, hook, pin_dir)
             else:
-                # No link, or one left behind by a pair that was deleted since.
+                # No link, or one left behind by a pair that was deleted or renamed since.
                 detach(pin_dir, hook)
-                attach(lib, loaded, name, hook, ifindex, pin_dir)
+                attach(lib, loaded, name, hook, device['ifindex'], pin_dir)
         map_pins = [map_pin_path(pin_dir, name) for name in loaded.map_names]
     finally:
         loaded.close()
@@ -427,6 +524,19 @@ def _reconcile_attachments(params, check_mode):
     if changed and not check_mode:
         after = attachments(lib, pin_dir)
     return {'changed': changed, 'before': before, 'after': after, 'pin_path': pin_dir, 'map_pins': map_pins}
+
+
+def detach_hooks(lib, pin_dir, gone, check_mode):
+    """Unpin the links of the hooks in gone, then the maps and the directory once no link is left."""
+    before = attachments(lib, pin_dir)
+    after = dict((hook, None if hook in gone else seen) for hook, seen in before.items())
+    removed = leftovers(pin_dir, [hook for hook, seen in after.items() if seen])
+    if not check_mode:
+        for hook in gone:
+            detach(pin_dir, hook)
+        remove_pin_dir(pin_dir)
+    return {'changed': before != after or bool(removed), 'before': before, 'after': after,
+            'pin_path': pin_dir, 'map_pins': []}
 
 
 def make_pin_dir(pin_dir):
@@ -438,6 +548,7 @@ def make_pin_dir(pin_dir):
         path = os.path.dirname(path)
     for path in reversed(missing):
         os.mkdir(path, 0o700)
+    check_pin_tree(pin_dir)
 
 
 # ---------------------------------------------------------------- reading the observer
@@ -527,10 +638,21 @@ def watch_events(lib, path, seconds, limit=MAX_EVENTS):
 
 def read_observer(params):
     """Attachments of a pair's pin directory, the observer's counters and, if asked, its events."""
+    for key in ('counters_map', 'events_map'):
+        if not OBJECT_NAME.match(params[key]):
+            raise BpfError('%s %r is not a BPF map name (letters, digits and "_", at most 15)' % (key, params[key]))
+    if params['watch'] < 0 or params['max_events'] < 0:
+        raise BpfError('watch and max_events take 0 or more')
+    with reading_lock():
+        return _read_observer(params)
+
+
+def _read_observer(params):
     lib = Libbpf()
-    pin_dir = params['pin_path']
-    if pin_dir is None:
-        pin_dir = os.path.join(DEFAULT_PIN_DIR, resolve_primary(params['device'])[0])
+    if params.get('pin_path'):
+        pin_dir = pin_dir_of(params, None)
+    else:
+        pin_dir = pin_dir_of(params, resolve_primary(params['device'])['name'])
     result = {'pin_path': pin_dir, 'attachments': attachments(lib, pin_dir), 'counters': None, 'events': []}
     counters_pin = map_pin_path(pin_dir, params['counters_map'])
     if os.path.exists(counters_pin):
