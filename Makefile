@@ -20,17 +20,26 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
 # BPF objects the build makes from C: the shipped observer and the tests' programs.
-BPF_OBJECTS := $(patsubst %.c,%.o,$(wildcard roles/netkit/files/*.bpf.c tests/integration/targets/*/files/*.bpf.c))
+BPF_OBJECTS := $(patsubst %.c,%.o,$(wildcard roles/netkit/files/*.bpf.c tests/kernel/files/*.bpf.c))
 BPF_CFLAGS := -target bpf -O2 -g -Wall -I/usr/include/$(shell uname -m)-linux-gnu
 
-.PHONY: help demo bench test-matrix docs chromium build install-check ee older-cores venv collection bpf bpf-toolchain vm-image vm-up vm-down vm-ssh vm-status sanity unit molecule test lint clean
+.PHONY: help demo bench test-matrix docs chromium build install-check ee older-cores venv collection bpf bpf-toolchain vm-image vm-up vm-down vm-ssh vm-status sanity unit kernel-tests vm-tests molecule test lint clean
 
 help:
 	@echo "make demo       boot the VM, run demo/demo.yml (a pair, link-local addresses, the IPv6 observer), stop it;"
 	@echo "                KEEP_VM=1 keeps the VM running for exploring (make vm-ssh, make vm-down)"
 	@echo "make bench      bulk netkit_pairs against ip -batch in the VM; writes docs/benchmarks.md"
-	@echo "make test       sanity and unit tests (ansible-core 2.17-2.19), docs, artifact, EE, molecule scenarios in the VM"
+	@echo "make test       sanity and unit tests (ansible-core 2.17-2.19), docs, artifact, EE, then in the VM:"
+	@echo "                the kernel suite and the molecule scenarios"
 	@echo "make lint       ansible-lint, production profile"
+	@echo ""
+	@echo "The fast loop:"
+	@echo "make unit       host unit tests (pure logic), seconds"
+	@echo "make sanity     ansible-test sanity on ansible-core 2.19"
+	@echo "make kernel-tests  the kernel suite (tests/kernel) in the running VM (make vm-up first);"
+	@echo "                PYTEST_ARGS='-k name -x' picks tests"
+	@echo "make molecule SCENARIO=role   one molecule scenario against the running VM"
+	@echo ""
 	@echo "make build      the collection artifact in .tmp/dist; make install-check installs and checks it"
 	@echo "make docs       the documentation site in .tmp/docs/html, checked in headless Chromium"
 	@echo "make ee         the execution environment's build context in .tmp/ee"
@@ -101,20 +110,31 @@ OLDER_CORES := 2.17 2.18
 CORE := $(VENV)/bin/
 $(TMP)/core-%/.installed:
 	$(PYTHON) -m venv $(TMP)/core-$*
-	$(TMP)/core-$*/bin/pip install --quiet "ansible-core==$*.*" $$(grep -E '^(pytest|pyroute2)==' requirements-dev.txt)
+	$(TMP)/core-$*/bin/pip install --quiet "ansible-core==$*.*" $$(grep -E '^(pytest|pyroute2|hypothesis)==' requirements-dev.txt)
 	touch $@
 
 older-cores: $(foreach core,$(OLDER_CORES),$(TMP)/core-$(core)/.installed)
 	set -e; for core in $(OLDER_CORES); do \
 	  echo "== ansible-core $$core"; $(MAKE) --no-print-directory sanity unit CORE=$(TMP)/core-$$core/bin/; done
 
-# The default scenario boots the VM once for all scenarios (shared_state); the VM
-# is stopped afterwards whatever happened.
+# The kernel suite inside the running VM: behaviour on the real kernel (testground/kernel_suite.py).
+PYTEST_ARGS ?=
+kernel-tests: venv bpf
+	$(PYTHON) testground/kernel_suite.py $(PYTEST_ARGS)
+
+# One scenario (SCENARIO=role) against the running VM, or all of them; the default
+# scenario owns the VM's lifecycle (shared_state), so `--all` boots and stops it.
+SCENARIO ?=
 molecule: venv collection bpf install-check
-	molecule test --all || { rc=$$?; $(TESTGROUND) down; exit $$rc; }
+	$(if $(SCENARIO),molecule converge -s $(SCENARIO) && molecule verify -s $(SCENARIO),molecule test --all)
+
+# Everything that needs the VM, in one boot; the VM is stopped afterwards whatever happened.
+vm-tests: venv collection bpf install-check
+	$(TESTGROUND) up
+	{ $(MAKE) --no-print-directory kernel-tests && molecule test --all; } || { rc=$$?; $(TESTGROUND) down; exit $$rc; }
 	$(TESTGROUND) down
 
-test: sanity unit older-cores docs ee molecule
+test: sanity unit older-cores docs ee vm-tests
 
 # The kernels beside the default one, and a two-host fleet (testground/matrix.py).
 test-matrix: venv collection
@@ -138,7 +158,7 @@ build: venv bpf
 	ansible-galaxy collection build --force --output-path $(TMP)/dist
 
 # Installs the artifact into an empty collections path and runs ansible-doc from there;
-# the molecule scenario `installed` runs a play against the VM with that copy.
+# the molecule scenario `role` runs the role against the VM from that copy.
 install-check: build
 	python tests/install/check_artifact.py $(ARTIFACT) $(TMP)/installed
 

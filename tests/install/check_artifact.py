@@ -6,7 +6,7 @@ Usage: python tests/install/check_artifact.py ARTIFACT INSTALL_DIR
 2. `ansible-galaxy collection install` puts it into INSTALL_DIR (emptied first).
 3. From that copy only (ANSIBLE_COLLECTIONS_PATH=INSTALL_DIR), ansible-doc lists exactly
    the modules of the source tree, renders each one and the role, and finds them in
-   INSTALL_DIR. The molecule scenario `installed` then runs a play with that copy.
+   INSTALL_DIR. The molecule scenario `role` then runs the role from that copy.
 """
 import fnmatch
 import json
@@ -23,11 +23,12 @@ NEEDED = [
     "meta/execution-environment.yml", "meta/ee-requirements.txt", "meta/ee-bindep.txt",
     "roles/netkit/files/ipv6_observer.bpf.c", "roles/netkit/files/ipv6_observer.bpf.o",
     "roles/netkit/meta/argument_specs.yml", "plugins/module_utils/_netkit.py", "plugins/module_utils/_bpf.py",
+    "plugins/module_utils/_errors.py", "plugins/module_utils/_host_lock.py",
 ] + [str(path.relative_to(REPO)) for path in sorted((REPO / "plugins" / "modules").glob("*.py"))]
 # The development tree: test ground, scenarios, site sources, build outputs, caches.
 NOT_SHIPPED = [".venv/*", ".vm/*", ".tmp/*", ".ci/*", ".config/*", "testground/*", "molecule/*", "demo/*",
                "docs/*", "ee/*", "tests/output/*", "*__pycache__*", "*.pyc", "Makefile", "requirements-dev.txt",
-               "tests/integration/targets/*/files/*.bpf.o"]
+               "tests/kernel/files/*.bpf.o"]
 
 
 def check_contents(artifact):

@@ -9,7 +9,6 @@ __metaclass__ = type
 
 import binascii
 import errno
-import multiprocessing
 import os
 import struct
 
@@ -241,35 +240,3 @@ def test_check_mode_prediction_keeps_addresses_unless_link_local_changes():
     assert nk.predict_after(before, nk.desired_pair(params(mtu=9000)))['addresses'] == ['fe80::1']
     off = nk.predict_after(before, nk.desired_pair(params(link_local=False)))
     assert off['addresses'] == [] and off['peer_addresses'] == [] and off['link_local'] is False
-
-
-def run_holding_lock(exclusive, ready, release):
-    with nk.host_lock(exclusive):
-        ready.set()
-        release.wait(10)
-
-
-@pytest.mark.parametrize('first, second, waits', [(True, True, True), (True, False, True), (False, True, True),
-                                                  (False, False, False)])
-def test_host_lock_lets_check_runs_share_it_and_serialises_the_rest(tmp_path, monkeypatch, first, second, waits):
-    lock = str(tmp_path / 'xcnf-netkit.lock')
-    monkeypatch.setattr(nk, 'LOCK_PATH', lock)
-    monkeypatch.setattr(nk, 'LOCK_WAIT', 0.2)
-    context = multiprocessing.get_context('fork')
-    ready, release = context.Event(), context.Event()
-    holder = context.Process(target=run_holding_lock, args=(first, ready, release))
-    holder.start()
-    try:
-        assert ready.wait(10)
-        if waits:
-            with pytest.raises(nk.NetkitError, match='another xcnf.netkit run has held'):
-                with nk.host_lock(second):
-                    pass
-        else:
-            with nk.host_lock(second):
-                pass
-    finally:
-        release.set()
-        holder.join(10)
-    with nk.host_lock(True):
-        assert oct(os.stat(lock).st_mode & 0o777) == '0o600'

@@ -1,0 +1,58 @@
+# Copyright: (c) 2026, xcnf.netkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""`make kernel-tests`: the kernel suite (tests/kernel) inside the running test ground VM.
+
+Copies the collection as git lists it, with the compiled BPF objects, to
+/root/kernel-suite/ansible_collections/xcnf/netkit in the guest and runs pytest there as
+root, in one Python process, with the guest's pyroute2 (Debian trixie's). Then, unless
+pytest arguments were given (for example -k or -x, for the fast loop), it runs the pairs
+tests once more with PyPI's newest pyroute2 (the controller venv's copy, requirements-dev.txt).
+Exits with pytest's exit code.
+"""
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import vm  # noqa: E402  (the test ground tool beside this file)
+
+GUEST_ROOT = "/root/kernel-suite"
+GUEST_COLLECTION = f"{GUEST_ROOT}/ansible_collections/xcnf/netkit"
+GUEST_PYPI = f"{GUEST_ROOT}/pypi"
+PYPI_TESTS = ["tests/kernel/test_pair.py", "tests/kernel/test_batches.py"]
+
+
+def collection_files():
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=vm.REPO, check=True, capture_output=True).stdout.decode().split("\0")
+    objects = [str(path.relative_to(vm.REPO)) for path in vm.REPO.glob("**/*.bpf.o")
+               if ".tmp" not in path.parts and ".venv" not in path.parts]
+    return sorted(set(name for name in listed if name and (vm.REPO / name).is_file()) | set(objects))
+
+
+def pytest(testground, paths, pytest_args, pythonpath=GUEST_ROOT, environment=""):
+    command = (f"cd {GUEST_COLLECTION} && PYTHONPATH={pythonpath} PYTHONDONTWRITEBYTECODE=1 {environment} "
+               f"python3 -m pytest -p no:cacheprovider {' '.join(shlex.quote(arg) for arg in paths + pytest_args)}")
+    return testground.run(command, check=False, capture=False).returncode
+
+
+def main(pytest_args):
+    testground = vm.Testground()
+    try:
+        testground.push_tree(vm.REPO, collection_files(), GUEST_COLLECTION)
+        site = next((vm.REPO / ".venv" / "lib").glob("python3*/site-packages/pyroute2")).parent
+        testground.push_tree(site, ["pyroute2"], GUEST_PYPI)
+    except (vm.TestgroundError, StopIteration) as exc:
+        vm.log(f"error: {exc or 'no pyroute2 in .venv: make venv'}")
+        return 2
+    code = pytest(testground, ["tests/kernel"], pytest_args)
+    if code or pytest_args:
+        return code
+    vm.log("the pairs tests again, with PyPI's pyroute2")
+    return pytest(testground, PYPI_TESTS, ["-q"], pythonpath=f"{GUEST_PYPI}:{GUEST_ROOT}",
+                  environment=f"XCNF_PYROUTE2_FROM={GUEST_PYPI}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,137 @@
+# Copyright: (c) 2026, xcnf.netkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""netkit_pairs: lists, duplicates, prune, and what a run that fails halfway leaves.
+
+Where a failure must come from the kernel halfway through a run, the test interferes
+from outside at that point (a device takes a name the run is about to use), as another
+program on the host would; the kernel itself is never faked.
+"""
+
+import pytest
+
+from ansible_collections.xcnf.netkit.plugins.module_utils import _netkit as nk
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
+from suite import assert_same, converge, netkit_info, reconcile, sh, up
+
+
+def test_a_list_with_a_peer_namespace_an_l2_pair_and_a_named_peer(ns):
+    blue = ns.peer()
+    three = [{'name': 'nksa', 'peer_netns': blue, 'link_local': True},
+             {'name': 'nksb', 'mode': 'l2', 'mtu': 9000, 'peer_mtu': 9000},
+             {'name': 'nksc', 'peer_name': 'nks-c', 'policy': 'blackhole', 'link_local': False}]
+    applied = converge(ns, three)
+    links = ns.links()
+    assert 'link_netnsid' in links['nksa'] and ns.link_local(blue)['nksap'] == applied[0]['after']['peer_addresses']
+    assert netkit_info(links['nksb'])['mode'] == 'l2' and links['nksbp']['mtu'] == 9000
+    assert netkit_info(links['nksc'])['policy'] == 'blackhole'
+    assert ns.link_local()['nksc'] == [] and ns.link_local()['nks-c'] == []
+    changed = converge(ns, three[:1] + [dict(three[1], mtu=1400)] + three[2:])
+    assert [o['changed'] for o in changed] == [False, True, False]
+    assert (changed[1]['before']['mtu'], changed[1]['after']['mtu']) == (9000, 1400)
+
+
+def test_prune_deletes_only_unlisted_netkit_primaries_of_the_prefix(ns):
+    reconcile([{'name': 'nksa'}, {'name': 'nksb'}, {'name': 'other'}])
+    sh('ip', 'link', 'add', 'nksdummy', 'type', 'dummy')
+    applied = converge(ns, [{'name': 'nksa'}], prune='nks')
+    assert sorted(o['name'] for o in applied if o['pruned']) == ['nksb']
+    assert sorted(name for name in ns.links() if name != 'lo') == ['nksa', 'nksap', 'nksdummy', 'other', 'otherp']
+
+
+@pytest.mark.parametrize('entries', [
+    [{'name': 'nka'}, {'name': 'nka', 'mtu': 1400}],
+    [{'name': 'nka'}, {'name': 'nka', 'state': 'absent'}],
+    [{'name': 'nka', 'state': 'absent'}, {'name': 'nka'}],
+    [{'name': 'nka'}, {'name': 'nkb', 'peer_name': 'nka'}],
+    [{'name': 'nkap'}, {'name': 'nka'}],
+    [{'name': 'nka', 'peer_name': 'x1'}, {'name': 'nkb', 'peer_name': 'x1'}],
+], ids=['twice', 'present then absent', 'absent then present', 'a peer named like a primary',
+        'a default peer named like a primary', 'one peer for two'])
+def test_a_device_named_by_two_entries(ns, entries):
+    reconcile([{'name': 'nka'}]) if entries[0].get('state') == 'absent' else None
+    before = ns.state()
+    for check in (True, False):
+        with pytest.raises(NetkitError, match=r'is named by pairs\[0\] already'):
+            reconcile(entries, check=check)
+    assert_same(before, ns.state(), 'a refused list changed the kernel')
+
+
+def take_name_before_applying(monkeypatch, command):
+    """Run command (another program on the host) after the run planned, before it applies."""
+    apply_plans = nk.apply_plans
+
+    def interfere_then_apply(*args):
+        sh(*command)
+        return apply_plans(*args)
+    monkeypatch.setattr(nk, 'apply_plans', interfere_then_apply)
+
+
+def test_a_pair_failing_in_the_middle_of_a_window_takes_the_whole_run_back(ns, monkeypatch):
+    """The kernel refuses the third of five new pairs; the others, before and after it in the
+    same window, are deleted again, and the pair the run changed is put back."""
+    reconcile([{'name': 'nkold', 'mtu': 1500}])
+    before = ns.state()
+    take_name_before_applying(monkeypatch, ('ip', 'link', 'add', 'nk2p', 'type', 'dummy'))
+    with pytest.raises(NetkitError) as raised:
+        reconcile([{'name': 'nkold', 'mtu': 9000}] + [{'name': 'nk%d' % n, 'link_local': True} for n in range(5)])
+    message = str(raised.value)
+    assert 'creating netkit pair nk2: File exists;' in message
+    assert 'were deleted again' in message and 'nk0, nk1, nk3, nk4' in message
+    assert 'put back as they were' in message
+    after = ns.state()
+    del after[None][0]['nk2p'], after[None][1]['nk2p']
+    assert_same(before, after, 'the failed run left changes')
+
+
+def test_a_failure_after_a_change_puts_the_pair_back_up(ns, monkeypatch):
+    """Changing MTU and link-local addresses takes both ends down and up; when the run fails
+    after that, each end is as it was: up, its MTU, its address generation mode."""
+    reconcile([{'name': 'nka'}])
+    before = ns.state()
+
+    def no_address(*args):
+        raise NetkitError('the kernel gave no link-local address (injected)')
+    monkeypatch.setattr(nk, 'wait_for_link_local', no_address)
+    with pytest.raises(NetkitError, match='injected.*put back as they were'):
+        reconcile([{'name': 'nka', 'mtu': 1400, 'peer_mtu': 1400, 'link_local': True}])
+    links = ns.links()
+    assert up(links['nka']) and up(links['nkap'])
+    assert links['nka']['mtu'] == links['nkap']['mtu'] == 1500
+    assert links['nka']['inet6_addr_gen_mode'] == 'eui64'
+    assert_same(before, ns.state(), 'the failed run left changes')
+
+
+def test_a_peer_moved_by_a_failed_run_comes_back(ns, monkeypatch):
+    blue = ns.peer()
+    reconcile([{'name': 'nka', 'link_local': True}])
+    monkeypatch.setattr(nk, 'wait_for_link_local', lambda *args: (_ for _ in ()).throw(NetkitError('injected')))
+    with pytest.raises(NetkitError, match='injected'):
+        reconcile([{'name': 'nka', 'peer_netns': blue, 'link_local': True}])
+    assert 'nkap' in ns.links() and 'nkap' not in ns.links(blue)
+    assert up(ns.links()['nkap']) and up(ns.links()['nka'])
+
+
+def test_what_a_failed_run_created_is_deleted_by_ifindex_not_by_name(ns, monkeypatch):
+    """Another program renames the new pair and gives its name to a dummy before the run
+    fails: the run deletes the pair it made and never the dummy."""
+    configuration_steps = nk.PairCreator._configuration_steps
+
+    def rename_then_fail(creator):
+        sh('ip', 'link', 'set', 'nka', 'name', 'moved')
+        sh('ip', 'link', 'add', 'nka', 'type', 'dummy')
+        configuration_steps(creator)
+        raise NetkitError('injected')
+    monkeypatch.setattr(nk.PairCreator, '_configuration_steps', rename_then_fail)
+    with pytest.raises(NetkitError, match='injected'):
+        reconcile([{'name': 'nka'}])
+    links = ns.links()
+    assert 'moved' not in links and 'nkap' not in links
+    assert links['nka']['linkinfo']['info_kind'] == 'dummy'
+
+
+def test_a_pair_created_by_another_program_meanwhile_is_taken_as_found(ns, monkeypatch):
+    take_name_before_applying(monkeypatch, ('ip', 'link', 'add', 'nka', 'type', 'netkit', 'peer', 'name', 'nkap'))
+    outcome = reconcile([{'name': 'nka', 'link_local': True}])[0]
+    assert outcome['changed']
+    assert len(ns.link_local()['nka']) == 1 and len(ns.link_local()['nkap']) == 1
+    assert outcome['after']['addresses'] == ns.link_local()['nka']

@@ -1,0 +1,308 @@
+# Copyright: (c) 2026, xcnf.netkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""netkit_bpf and netkit_bpf_info on the real kernel, judged by bpftool and by traffic."""
+
+import json
+import os
+
+import pytest
+
+from ansible_collections.xcnf.netkit.plugins.module_utils import _bpf as bpf
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
+from suite import reconcile, sh
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OBSERVER = os.path.join(ROOT, 'roles', 'netkit', 'files', 'ipv6_observer.bpf.o')
+DROP_ALL = os.path.join(ROOT, 'tests', 'kernel', 'files', 'drop_all.bpf.o')
+BOTH = [{'name': 'observe_primary', 'attach': 'primary'}, {'name': 'observe_peer', 'attach': 'peer'}]
+
+
+def params(device, **options):
+    return dict({'device': device, 'object': OBSERVER, 'programs': BOTH, 'state': 'present', 'pin_path': None},
+                **options)
+
+
+def attached(device):
+    """{program name: prog id} on the device's hooks, as bpftool lists them."""
+    shown = json.loads(sh('bpftool', '-j', 'net', 'show', 'dev', device).stdout)
+    return dict((entry['name'], entry['prog_id']) for entry in (shown[0].get('tc', []) if shown else []))
+
+
+def kernel_links():
+    return sorted(link['id'] for link in json.loads(sh('bpftool', '-j', 'link', 'show').stdout or '[]'))
+
+
+def counters(pin_dir):
+    dumped = json.loads(sh('bpftool', '-j', 'map', 'dump', 'pinned', pin_dir + '/map_counters').stdout)
+    return [entry['formatted']['value'] for entry in dumped]
+
+
+def ping(address, device):
+    return sh('ping', '-6', '-c', '3', '-i', '0.2', '-W', '1', '%s%%%s' % (address, device), check=False).returncode
+
+
+def converge_bpf(arguments):
+    """check -> apply -> apply again -> check again; returns the apply's outcome."""
+    links = kernel_links()
+    predicted = bpf.reconcile_attachments(arguments, True)
+    assert kernel_links() == links, 'check mode changed what is attached'
+    applied = bpf.reconcile_attachments(arguments, False)
+    assert predicted['changed'] and applied['changed']
+    for hook in bpf.HOOKS:
+        if predicted['after'][hook]:
+            assert predicted['after'][hook]['tag'] == applied['after'][hook]['tag']
+    again = bpf.reconcile_attachments(arguments, False)
+    assert not again['changed'] and again['after'] == applied['after']
+    assert not bpf.reconcile_attachments(arguments, True)['changed']
+    assert bpf.diff_view(applied['before']) != bpf.diff_view(applied['after'])
+    return applied
+
+
+@pytest.fixture
+def pair(ns):
+    """A pair with its peer in a namespace and link-local addresses; (namespaces, name, pair)."""
+    blue = ns.peer()
+    name = ns.bpf_device()
+    made = reconcile([{'name': name, 'peer_netns': blue, 'link_local': True}])[0]['after']
+    return ns, name, made
+
+
+def test_the_observer_on_both_hooks_counts_both_directions(pair):
+    ns, name, made = pair
+    applied = converge_bpf(params(name))
+    pin_dir = applied['pin_path']
+    assert pin_dir == '/sys/fs/bpf/xcnf-netkit/' + name
+    assert attached(name) == {'observe_primary': applied['after']['primary']['program_id'],
+                              'observe_peer': applied['after']['peer']['program_id']}
+    assert sorted(applied['map_pins']) == [pin_dir + '/map_counters', pin_dir + '/map_ipv6_events']
+    assert oct(os.stat(pin_dir).st_mode & 0o777) == '0o700'
+    assert ping(made['peer_addresses'][0], name) == 0
+    seen = counters(pin_dir)
+    assert seen[0]['packets'] >= 3 and seen[1]['packets'] >= 3 and seen[0]['bytes'] > 0
+    observed = bpf.read_observer({'device': name, 'pin_path': None, 'watch': 1, 'max_events': 100,
+                                  'counters_map': 'counters', 'events_map': 'ipv6_events'})
+    later = counters(pin_dir)
+    assert observed['attachments'] == applied['after']
+    for position, direction in enumerate(('to_peer', 'from_peer')):
+        assert seen[position]['packets'] <= observed['counters'][direction]['packets'] <= later[position]['packets']
+
+
+def test_a_swap_keeps_the_link_and_changes_what_runs(pair):
+    ns, name, made = pair
+    first = bpf.reconcile_attachments(params(name), False)['after']
+    dropping = converge_bpf(params(name, object=DROP_ALL, programs=[{'name': 'drop_all', 'attach': 'primary'}]))
+    assert dropping['after']['primary']['link_id'] == first['primary']['link_id']
+    assert dropping['after']['primary']['program'] == 'drop_all'
+    assert dropping['after']['peer'] == first['peer']
+    assert attached(name)['drop_all'] == dropping['after']['primary']['program_id']
+    assert ping(made['peer_addresses'][0], name) != 0
+    counted = counters(dropping['pin_path'])[0]['packets']
+    back = bpf.reconcile_attachments(params(name), False)
+    assert back['changed'] and back['after']['primary']['link_id'] == first['primary']['link_id']
+    assert ping(made['peer_addresses'][0], name) == 0
+    assert counters(back['pin_path'])[0]['packets'] >= counted + 3
+
+
+def test_absent_detaches_and_removes_the_pins_once(pair):
+    ns, name, _made = pair
+    applied = bpf.reconcile_attachments(params(name), False)
+    ids = [applied['after'][hook]['link_id'] for hook in bpf.HOOKS]
+    gone = converge_bpf({'device': name, 'state': 'absent', 'programs': None, 'object': None, 'pin_path': None})
+    assert gone['after'] == {'primary': None, 'peer': None}
+    assert attached(name) == {} and not set(ids) & set(kernel_links())
+    assert not os.path.exists(applied['pin_path'])
+
+
+def test_the_peer_named_as_device_means_its_pair(ns):
+    name = ns.bpf_device()
+    reconcile([{'name': name}])
+    applied = bpf.reconcile_attachments(params(name + 'p'), False)
+    assert applied['pin_path'].endswith('/' + name) and set(attached(name)) == {'observe_primary', 'observe_peer'}
+
+
+def test_a_recreated_pair_gets_its_program_again_and_absent_cleans_up_after_a_deleted_one(ns):
+    name = ns.bpf_device()
+    program = [{'name': 'observe_primary', 'attach': 'primary'}]
+    reconcile([{'name': name}])
+    first = bpf.reconcile_attachments(params(name, programs=program), False)['after']['primary']
+    reconcile([{'name': name, 'state': 'absent'}])
+    made = reconcile([{'name': name}])[0]['after']
+    again = bpf.reconcile_attachments(params(name, programs=program), False)
+    assert again['changed'] and again['after']['primary']['ifindex'] == made['ifindex']
+    assert again['after']['primary']['link_id'] != first['link_id']
+    reconcile([{'name': name, 'state': 'absent'}])
+    absent = {'device': name, 'state': 'absent', 'programs': None, 'object': None, 'pin_path': None}
+    removed = bpf.reconcile_attachments(absent, False)
+    assert removed['changed'] and removed['before']['primary'] and removed['after']['primary'] is None
+    assert not bpf.reconcile_attachments(absent, False)['changed']
+    assert not os.path.exists(removed['pin_path'])
+
+
+def test_a_link_left_on_a_renamed_pair_is_not_in_place(ns):
+    """The pair was renamed and another pair took its name: the pinned link runs on the
+    renamed device, so the program is attached to the device that has the name now."""
+    name = ns.bpf_device()
+    program = [{'name': 'observe_primary', 'attach': 'primary'}]
+    reconcile([{'name': name}])
+    bpf.reconcile_attachments(params(name, programs=program), False)
+    sh('ip', 'link', 'set', name, 'name', 'renamed')
+    sh('ip', 'link', 'set', name + 'p', 'name', 'renamedp')
+    made = reconcile([{'name': name}])[0]['after']
+    outcome = bpf.reconcile_attachments(params(name, programs=program), False)
+    assert outcome['changed'] and outcome['after']['primary']['ifindex'] == made['ifindex']
+    assert 'observe_primary' in attached(name)
+
+
+BAD = [
+    ({'object': '/nonexistent.o'}, 'does not exist on the target'),
+    ({'programs': [{'name': 'nope', 'attach': 'primary'}], 'object': DROP_ALL}, 'has no program nope'),
+    ({'programs': [{'name': 'not_netkit', 'attach': 'primary'}], 'object': DROP_ALL},
+     'is in section xdp, which is not a netkit program'),
+    ({'programs': [{'name': 'rejected', 'attach': 'primary'}], 'object': DROP_ALL}, 'the kernel refused to load'),
+    ({'programs': [{'name': 'drop_all', 'attach': 'primary'}, {'name': 'drop_all_peer', 'attach': 'primary'}],
+      'object': DROP_ALL}, 'two programs for the primary hook'),
+    ({'programs': [{'name': 'drop_all', 'attach': 'primary'}, {'name': 'drop_all', 'attach': 'peer'}],
+      'object': DROP_ALL}, 'drop_all is listed twice'),
+    ({'pin_path': '/tmp/pins'}, 'is not a directory below /sys/fs/bpf'),
+    ({'pin_path': '/sys/fs/bpf/../../tmp'}, 'is not a directory below /sys/fs/bpf'),
+    ({'pin_path': '/sys/fs/bpf/a.b'}, 'cannot name a directory on bpffs'),
+]
+
+
+@pytest.mark.parametrize('options, message', BAD, ids=[case[1] for case in BAD])
+def test_bad_input_changes_nothing(pair, options, message):
+    ns, name, _made = pair
+    bpf.reconcile_attachments(params(name), False)
+    links, programs = kernel_links(), attached(name)
+    for check in (True, False):
+        with pytest.raises(NetkitError, match=message):
+            bpf.reconcile_attachments(params(name, **options), check)
+    assert kernel_links() == links and attached(name) == programs
+
+
+def test_files_that_are_not_bpf_objects(pair, tmp_path):
+    ns, name, _made = pair
+    (tmp_path / 'text.o').write_text('not an object')
+    for path, message in ((tmp_path / 'text.o', 'is not an ELF file'), ('/bin/true', 'not BPF')):
+        with pytest.raises(NetkitError, match=message):
+            bpf.reconcile_attachments(params(name, object=str(path)), False)
+
+
+def test_devices_that_are_not_netkit_pairs(ns):
+    sh('ip', 'link', 'add', 'nbdummy', 'type', 'dummy')
+    for device, message in (('nbdummy', 'is a dummy device, not netkit'), ('nbnone', 'does not exist')):
+        with pytest.raises(NetkitError, match=message):
+            bpf.reconcile_attachments(params(device), False)
+
+
+@pytest.mark.parametrize('device', ['/tmp/victim', '../../../tmp/victim', 'a/../../b', '.', '..', '', 'nk%d'])
+def test_absent_never_takes_a_path_for_a_device(ns, tmp_path, device):
+    """A path given as device name used to select the directory absent emptied and removed."""
+    victim = tmp_path / 'victim'
+    victim.mkdir()
+    (victim / 'file').write_text('kept')
+    device = device.replace('/tmp/victim', str(victim))
+    for check in (True, False):
+        with pytest.raises(NetkitError, match='device'):
+            bpf.reconcile_attachments({'device': device, 'state': 'absent', 'programs': None, 'object': None,
+                                       'pin_path': None}, check)
+    assert (victim / 'file').read_text() == 'kept'
+
+
+def test_absent_never_removes_a_pin_path_outside_bpffs(ns, tmp_path):
+    victim = tmp_path / 'victim'
+    victim.mkdir()
+    (victim / 'map_x').write_text('kept')
+    with pytest.raises(NetkitError, match='is not a directory below /sys/fs/bpf'):
+        bpf.reconcile_attachments({'device': 'nbnone', 'state': 'absent', 'programs': None, 'object': None,
+                                   'pin_path': str(victim)}, False)
+    assert (victim / 'map_x').read_text() == 'kept'
+
+
+def test_absent_leaves_what_it_did_not_pin_and_reports_what_it_removed(pair):
+    ns, name, _made = pair
+    applied = bpf.reconcile_attachments(params(name), False)
+    pin_dir = applied['pin_path']
+    foreign = os.path.join(pin_dir, 'someone_elses')
+    os.mkdir(foreign)
+    for hook in bpf.HOOKS:
+        os.unlink(os.path.join(pin_dir, 'link_' + hook))
+    absent = {'device': name, 'state': 'absent', 'programs': None, 'object': None, 'pin_path': None}
+    predicted = bpf.reconcile_attachments(absent, True)
+    removed = bpf.reconcile_attachments(absent, False)
+    assert predicted['changed'] and removed['changed'], 'removing the map pins is a change'
+    assert sorted(os.listdir(pin_dir)) == ['someone_elses']
+    assert not bpf.reconcile_attachments(absent, False)['changed']
+
+
+def in_private_bpffs(script, *options):
+    """Run a Python snippet as root in a mount namespace of its own, with /sys/fs/bpf a fresh
+    mount made by `options` (or none): bpffs mounts change nothing outside it."""
+    mount = ('mount -t bpf %s bpf /sys/fs/bpf && ' % ' '.join(options)) if options else ''
+    return sh('unshare', '--mount', '--propagation', 'private', 'sh', '-c',
+              'umount /sys/fs/bpf && %s exec python3 -c "$0"' % mount, script, check=False)
+
+
+IMPORT = 'from ansible_collections.xcnf.netkit.plugins.module_utils import _bpf as bpf\n'
+
+
+def test_bpffs_is_mounted_root_only(ns):
+    done = in_private_bpffs(IMPORT + 'import os\nassert bpf.mount_bpffs()\n'
+                            'print(oct(os.stat("/sys/fs/bpf").st_mode & 0o777))')
+    assert done.returncode == 0, done.stderr
+    # The kernel adds the sticky bit to every bpffs root.
+    assert done.stdout.strip() == '0o700'
+
+
+def test_a_pin_root_other_users_can_write_is_refused(ns):
+    name = ns.bpf_device()
+    reconcile([{'name': name}])
+    script = IMPORT + '''
+import os, sys
+os.mkdir("/sys/fs/bpf/xcnf-netkit", 0o700)
+os.chown("/sys/fs/bpf/xcnf-netkit", 65534, 65534)
+try:
+    bpf.reconcile_attachments({"device": sys.argv[1], "object": sys.argv[2], "state": "present",
+                               "pin_path": None, "programs": [{"name": "observe_primary", "attach": "primary"}]}, False)
+except bpf.BpfError as exc:
+    print(exc)
+print(sorted(os.listdir("/sys/fs/bpf/xcnf-netkit")))
+'''
+    done = sh('unshare', '--mount', '--propagation', 'private', 'sh', '-c',
+              'umount /sys/fs/bpf && mount -t bpf -o mode=1777 bpf /sys/fs/bpf && exec python3 -c "$0" "$1" "$2"',
+              script, name, OBSERVER, check=False)
+    assert done.returncode == 0, done.stderr
+    assert 'is owned by uid 65534' in done.stdout and done.stdout.strip().endswith('[]')
+
+
+def test_check_mode_on_a_host_without_bpffs_mounts_and_makes_nothing(ns):
+    name = ns.bpf_device()
+    reconcile([{'name': name}])
+    script = IMPORT + '''
+import os, sys
+outcome = bpf.reconcile_attachments({"device": sys.argv[1], "object": sys.argv[2], "state": "present",
+                                     "pin_path": None, "programs": [{"name": "observe_primary", "attach": "primary"}]},
+                                    True)
+print(outcome["changed"], bpf.is_bpffs("/sys/fs/bpf"), os.listdir("/sys/fs/bpf"))
+'''
+    done = sh('unshare', '--mount', '--propagation', 'private', 'sh', '-c',
+              'umount /sys/fs/bpf && exec python3 -c "$0" "$1" "$2"', script, name, OBSERVER, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ['True', 'False', '[]']
+
+
+def test_a_replaced_object_file_changes_nothing_until_the_next_run(pair, tmp_path):
+    """The file behind an attachment is rewritten: what runs stays until a run swaps it in."""
+    ns, name, _made = pair
+    target = tmp_path / 'policy.bpf.o'
+    program = [{'name': 'drop_all', 'attach': 'primary'}]
+    with open(DROP_ALL, 'rb') as source:
+        target.write_bytes(source.read())
+    first = bpf.reconcile_attachments(params(name, object=str(target), programs=program), False)['after']['primary']
+    with open(OBSERVER, 'rb') as source:
+        target.write_bytes(source.read())
+    assert attached(name) == {'drop_all': first['program_id']}
+    swapped = bpf.reconcile_attachments(params(name, object=str(target),
+                                               programs=[{'name': 'observe_primary', 'attach': 'primary'}]), False)
+    assert swapped['changed'] and swapped['after']['primary']['link_id'] == first['link_id']
+    assert attached(name) == {'observe_primary': swapped['after']['primary']['program_id']}

@@ -1,0 +1,131 @@
+# Copyright: (c) 2026, xcnf.netkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""netkit_pair's options on the real kernel: create, change in place, no-op, check mode, diff."""
+
+import pytest
+
+from suite import converge, netkit_info, reconcile, sh, up
+
+
+def test_a_new_pair_gets_one_distinct_random_link_local_address_per_end(ns):
+    applied = converge(ns, [{'name': 'nk0', 'link_local': True}])[0]
+    links, ll = ns.links(), ns.link_local()
+    assert netkit_info(links['nk0'])['type'] == 'primary' and netkit_info(links['nk0p'])['type'] == 'peer'
+    assert netkit_info(links['nk0'])['mode'] == 'l3'
+    assert links['nk0']['link'] == 'nk0p'
+    assert up(links['nk0']) and up(links['nk0p'])
+    assert links['nk0']['inet6_addr_gen_mode'] == 'random'
+    assert len(ll['nk0']) == 1 and len(ll['nk0p']) == 1 and ll['nk0'] != ll['nk0p']
+    assert 'fe80::200:ff:fe00:0' not in ll['nk0'] + ll['nk0p']
+    assert applied['after']['addresses'] == ll['nk0'] and applied['after']['peer_addresses'] == ll['nk0p']
+    assert applied['after']['ifindex'] == links['nk0']['ifindex']
+
+
+def test_link_local_addresses_survive_a_down_up(ns):
+    first = converge(ns, [{'name': 'nk0', 'link_local': True}])[0]['after']
+    sh('ip', 'link', 'set', 'nk0', 'down')
+    sh('ip', 'link', 'set', 'nk0', 'up')
+    again = reconcile([{'name': 'nk0', 'link_local': True}])[0]
+    assert not again['changed']
+    assert ns.link_local()['nk0'] == first['addresses'] and ns.link_local()['nk0p'] == first['peer_addresses']
+
+
+CREATED = [
+    ({'mode': 'l2'}, lambda p, q: netkit_info(p)['mode'] == 'l2' and p['address'] != '00:00:00:00:00:00'),
+    ({'scrub': 'none', 'peer_scrub': 'none'},
+     lambda p, q: netkit_info(p)['scrub'] == 'none' and netkit_info(p)['peer_scrub'] == 'none'),
+    ({'policy': 'blackhole'}, lambda p, q: netkit_info(p)['policy'] == 'blackhole'),
+    ({'peer_policy': 'blackhole'}, lambda p, q: netkit_info(p)['peer_policy'] == 'blackhole'),
+    ({'mtu': 9000, 'peer_mtu': 4000}, lambda p, q: p['mtu'] == 9000 and q['mtu'] == 4000),
+    ({'up': False}, lambda p, q: not up(p) and not up(q)),
+    ({'link_local': False}, lambda p, q: p['inet6_addr_gen_mode'] == 'none' and q['inet6_addr_gen_mode'] == 'none'),
+]
+
+
+@pytest.mark.parametrize('options, holds', CREATED, ids=[' '.join(sorted(case[0])) for case in CREATED])
+def test_each_creation_option_is_what_the_kernel_has(ns, options, holds):
+    outcome = converge(ns, [dict(name='nk0', **options)])[0]
+    links = ns.links()
+    assert holds(links['nk0'], links['nk0p'])
+    for key, value in options.items():
+        assert outcome['after'][key] == value
+
+
+def test_a_named_peer_in_a_namespace(ns):
+    blue = ns.peer()
+    outcome = converge(ns, [{'name': 'web0', 'peer_name': 'web0-ctr', 'peer_netns': blue, 'link_local': True}])[0]
+    peer = ns.links(blue)['web0-ctr']
+    assert netkit_info(peer)['type'] == 'peer' and up(peer)
+    assert 'link_netnsid' in ns.links()['web0']
+    assert outcome['after']['peer_netns'] == blue
+    assert outcome['after']['peer_addresses'] == ns.link_local(blue)['web0-ctr']
+    assert 'web0-ctr' not in ns.links()
+
+
+CHANGED = [
+    ({'policy': 'blackhole', 'peer_policy': 'blackhole'},
+     lambda ns, p, q: netkit_info(p)['policy'] == netkit_info(p)['peer_policy'] == 'blackhole'),
+    ({'mtu': 9000, 'peer_mtu': 4000}, lambda ns, p, q: p['mtu'] == 9000 and q['mtu'] == 4000),
+    ({'up': False}, lambda ns, p, q: not up(p) and not up(q)),
+    ({'link_local': False},
+     lambda ns, p, q: ns.link_local()['nk0'] == [] and ns.link_local()['nk0p'] == [] and up(p) and up(q)),
+]
+
+
+@pytest.mark.parametrize('options, holds', CHANGED, ids=[' '.join(sorted(case[0])) for case in CHANGED])
+def test_each_live_setting_changes_in_place(ns, options, holds):
+    made = reconcile([{'name': 'nk0', 'link_local': True}])[0]['after']
+    outcome = converge(ns, [dict({'name': 'nk0', 'link_local': True}, **options)])[0]
+    links = ns.links()
+    assert holds(ns, links['nk0'], links['nk0p'])
+    assert outcome['after']['ifindex'] == made['ifindex'] and not outcome['recreated']
+
+
+def test_moving_the_peer_brings_its_address_back(ns):
+    blue = ns.peer()
+    reconcile([{'name': 'nk0', 'link_local': True}])
+    outcome = converge(ns, [{'name': 'nk0', 'peer_netns': blue, 'link_local': True}])[0]
+    peer = ns.links(blue)['nk0p']
+    assert up(peer) and len(ns.link_local(blue)['nk0p']) == 1
+    assert outcome['after']['peer_addresses'] == ns.link_local(blue)['nk0p']
+
+
+def test_up_again_gives_the_link_local_addresses_back(ns):
+    reconcile([{'name': 'nk0', 'link_local': True, 'up': False}])
+    converge(ns, [{'name': 'nk0', 'link_local': True, 'up': True}])
+    assert len(ns.link_local()['nk0']) == 1 and len(ns.link_local()['nk0p']) == 1
+
+
+def test_recreate_changes_a_creation_setting_and_keeps_the_others(ns):
+    blue = ns.peer()
+    made = reconcile([{'name': 'nk0', 'mode': 'l2', 'mtu': 9000, 'peer_netns': blue, 'policy': 'blackhole',
+                       'link_local': True}])[0]['after']
+    outcome = converge(ns, [{'name': 'nk0', 'mode': 'l3', 'recreate': True}])[0]
+    primary, peer = ns.links()['nk0'], ns.links(blue)['nk0p']
+    assert outcome['recreated'] and outcome['before']['mode'] == 'l2'
+    assert netkit_info(primary)['mode'] == 'l3' and primary['ifindex'] != made['ifindex']
+    assert primary['mtu'] == 9000 and netkit_info(primary)['policy'] == 'blackhole'
+    assert up(peer) and len(ns.link_local(blue)['nk0p']) == 1
+
+
+def test_absent_deletes_both_ends(ns):
+    reconcile([{'name': 'nk0'}])
+    converge(ns, [{'name': 'nk0', 'state': 'absent'}])
+    assert 'nk0' not in ns.links() and 'nk0p' not in ns.links()
+
+
+def test_the_kernels_default_l3_address_is_not_link_local_true(ns):
+    made = reconcile([{'name': 'nk0'}])[0]['after']
+    assert made['link_local'] is None
+    assert ns.link_local()['nk0'] == ns.link_local()['nk0p'] == ['fe80::200:ff:fe00:0']
+    converge(ns, [{'name': 'nk0', 'link_local': True}])
+    assert ns.link_local()['nk0'] != ns.link_local()['nk0p']
+
+
+def test_a_peer_given_as_device_name_in_a_diff_shows_before_and_after(ns):
+    from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import diff_view
+    reconcile([{'name': 'nk0', 'mtu': 1500}])
+    outcome = reconcile([{'name': 'nk0', 'mtu': 9000}], check=True)[0]
+    before, after = diff_view(outcome['before']), diff_view(outcome['after'])
+    assert (before['mtu'], after['mtu']) == (1500, 9000)
+    assert dict(before, mtu=None) == dict(after, mtu=None)
