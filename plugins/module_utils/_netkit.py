@@ -55,6 +55,10 @@ try:
 except ImportError:
     HAS_PYROUTE2 = False
     PYROUTE2_IMPORT_ERROR = traceback.format_exc()
+
+    class NetlinkError(Exception):
+        """Stands in for pyroute2's, so that this file imports without it (the modules fail on
+        HAS_PYROUTE2 before anything could raise it)."""
 else:
     HAS_PYROUTE2 = True
     PYROUTE2_IMPORT_ERROR = None

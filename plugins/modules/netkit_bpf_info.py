@@ -53,7 +53,7 @@ options:
     default: 100
   counters_map:
     description:
-      - Name of the counters map in the object (pinned as C(map_<name>)): letters, digits and C(_), at most 15.
+      - Name of the counters map in the object (pinned as C(map_<name>)), of letters, digits and C(_), at most 15.
     type: str
     default: counters
   events_map:

@@ -123,7 +123,7 @@ options:
       - Omit it to leave the kernel's default. Note that in V(l3) mode that default gives both ends the
         same address, C(fe80::200:ff:fe00:0), which does not reach the other end.
       - Switching it on a pair that is up takes both ends down for a moment.
-      - IPv6 needs an MTU of 1280 or more: V(true) with a smaller O(mtu) or O(peer_mtu) (asked, or the
+      - IPv6 needs an MTU of 1280 or more, so V(true) with a smaller O(mtu) or O(peer_mtu) (asked, or the
         pair's) is refused. Below 1280 the kernel keeps no IPv6 on an end, which reads as V(false).
     type: bool
   recreate:

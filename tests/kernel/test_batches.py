@@ -104,7 +104,10 @@ def test_a_failure_after_a_change_puts_the_pair_back_up(ns, monkeypatch):
 def test_a_peer_moved_by_a_failed_run_comes_back(ns, monkeypatch):
     blue = ns.peer()
     reconcile([{'name': 'nka', 'link_local': True}])
-    monkeypatch.setattr(nk, 'wait_for_link_local', lambda *args: (_ for _ in ()).throw(NetkitError('injected')))
+
+    def no_address(*args):
+        raise NetkitError('injected')
+    monkeypatch.setattr(nk, 'wait_for_link_local', no_address)
     with pytest.raises(NetkitError, match='injected'):
         reconcile([{'name': 'nka', 'peer_netns': blue, 'link_local': True}])
     assert 'nkap' in ns.links() and 'nkap' not in ns.links(blue)

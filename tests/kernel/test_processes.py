@@ -29,7 +29,7 @@ def kill_after(budget):
             left[0] -= wanted
             return original(self, netns, *args, **kwargs)
         return send
-    nk.Kernel.write_echoed = limited(nk.Kernel.write_echoed, lambda requests: len(requests))
+    nk.Kernel.write_echoed = limited(nk.Kernel.write_echoed, len)
     nk.Kernel.send_link = limited(nk.Kernel.send_link, lambda *args, **kwargs: 1)
     nk.Kernel.delete_address = limited(nk.Kernel.delete_address, lambda *args, **kwargs: 1)
 
@@ -90,10 +90,10 @@ def test_two_runs_for_the_same_pair_at_once(ns):
         start.wait(30)
         outcome = reconcile(entries)[0]
         results.put((outcome['changed'], outcome['after']['addresses'], outcome['after']['peer_addresses']))
-    processes = [FORK.Process(target=child) for _ in range(2)]
+    processes = [FORK.Process(target=child), FORK.Process(target=child)]
     for process in processes:
         process.start()
-    outcomes = [results.get(timeout=60) for _ in processes]
+    outcomes = [results.get(timeout=60) for process in processes]
     for process in processes:
         process.join(30)
         assert process.exitcode == 0
