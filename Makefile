@@ -106,16 +106,19 @@ unit: venv collection bpf
 
 # The older ansible-core releases meta/runtime.yml supports (requires_ansible) that run
 # on this Python: sanity and unit tests on each, with the tools of its own venv.
+# Their venvs are cached outside the checkout (like the VM image), keyed by what goes into them.
 OLDER_CORES := 2.17 2.18
 CORE := $(VENV)/bin/
-$(TMP)/core-%/.installed:
-	$(PYTHON) -m venv $(TMP)/core-$*
-	$(TMP)/core-$*/bin/pip install --quiet "ansible-core==$*.*" $$(grep -E '^(pytest|pyroute2|hypothesis)==' requirements-dev.txt)
+CORE_PINS := $(shell grep -E '^(pytest|pyroute2|hypothesis)==' requirements-dev.txt)
+CORE_CACHE := $(HOME)/.cache/xcnf-netkit/cores-$(shell echo '$(CORE_PINS) $(shell $(PYTHON) -V 2>&1)' | sha256sum | cut -c1-12)
+$(CORE_CACHE)/core-%/.installed:
+	rm -rf $(CORE_CACHE)/core-$* && $(PYTHON) -m venv $(CORE_CACHE)/core-$*
+	$(CORE_CACHE)/core-$*/bin/pip install --quiet "ansible-core==$*.*" $(CORE_PINS)
 	touch $@
 
-older-cores: $(foreach core,$(OLDER_CORES),$(TMP)/core-$(core)/.installed)
+older-cores: $(foreach core,$(OLDER_CORES),$(CORE_CACHE)/core-$(core)/.installed)
 	set -e; for core in $(OLDER_CORES); do \
-	  echo "== ansible-core $$core"; $(MAKE) --no-print-directory sanity unit CORE=$(TMP)/core-$$core/bin/; done
+	  echo "== ansible-core $$core"; $(MAKE) --no-print-directory sanity unit CORE=$(CORE_CACHE)/core-$$core/bin/; done
 
 # The kernel suite inside the running VM: behaviour on the real kernel (testground/kernel_suite.py).
 PYTEST_ARGS ?=

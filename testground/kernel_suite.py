@@ -4,14 +4,16 @@
 
 Copies the collection as git lists it, with the compiled BPF objects, to
 /root/kernel-suite/ansible_collections/xcnf/netkit in the guest and runs pytest there as
-root, in one Python process, with the guest's pyroute2 (Debian trixie's). Then, unless
-pytest arguments were given (for example -k or -x, for the fast loop), it runs the pairs
-tests once more with PyPI's newest pyroute2 (the controller venv's copy, requirements-dev.txt).
-Exits with pytest's exit code.
+root with the guest's pyroute2 (Debian trixie's): the property tests in one pytest process,
+everything else in another beside it (the guest has two vCPUs), then the pairs tests once
+more with PyPI's newest pyroute2 (the controller venv's copy, requirements-dev.txt). With
+pytest arguments (for example -k or -x, for the fast loop) it runs one pytest process with
+them instead. Exits with the worst exit code.
 """
 import shlex
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -21,6 +23,7 @@ GUEST_ROOT = "/root/kernel-suite"
 GUEST_COLLECTION = f"{GUEST_ROOT}/ansible_collections/xcnf/netkit"
 GUEST_PYPI = f"{GUEST_ROOT}/pypi"
 PYPI_TESTS = ["tests/kernel/test_pair.py", "tests/kernel/test_batches.py"]
+PROPERTY_TESTS = ["tests/kernel/test_property.py", "tests/kernel/test_bpf_property.py"]
 
 
 def collection_files():
@@ -32,9 +35,22 @@ def collection_files():
 
 
 def pytest(testground, paths, pytest_args, pythonpath=GUEST_ROOT, environment=""):
+    """(exit code, output) of one pytest process in the guest."""
     command = (f"cd {GUEST_COLLECTION} && PYTHONPATH={pythonpath} PYTHONDONTWRITEBYTECODE=1 {environment} "
-               f"python3 -m pytest -p no:cacheprovider {' '.join(shlex.quote(arg) for arg in paths + pytest_args)}")
-    return testground.run(command, check=False, capture=False).returncode
+               f"python3 -m pytest -p no:cacheprovider {' '.join(shlex.quote(arg) for arg in paths + pytest_args)} 2>&1")
+    done = testground.run(command, check=False)
+    return done.returncode, done.stdout
+
+
+def examples_then_pypi(testground):
+    """Every test but the property tests, then the pairs tests with PyPI's pyroute2."""
+    code, output = pytest(testground, ["tests/kernel"], [f"--ignore={path}" for path in PROPERTY_TESTS])
+    if code:
+        return code, output
+    vm.log("the pairs tests again, with PyPI's pyroute2")
+    again, more = pytest(testground, PYPI_TESTS, ["-q"], pythonpath=f"{GUEST_PYPI}:{GUEST_ROOT}",
+                         environment=f"XCNF_PYROUTE2_FROM={GUEST_PYPI}")
+    return again, output + more
 
 
 def main(pytest_args):
@@ -46,12 +62,18 @@ def main(pytest_args):
     except (vm.TestgroundError, StopIteration) as exc:
         vm.log(f"error: {exc or 'no pyroute2 in .venv: make venv'}")
         return 2
-    code = pytest(testground, ["tests/kernel"], pytest_args)
-    if code or pytest_args:
+    if pytest_args:
+        code, output = pytest(testground, ["tests/kernel"], pytest_args)
+        print(output, end="", flush=True)
         return code
-    vm.log("the pairs tests again, with PyPI's pyroute2")
-    return pytest(testground, PYPI_TESTS, ["-q"], pythonpath=f"{GUEST_PYPI}:{GUEST_ROOT}",
-                  environment=f"XCNF_PYROUTE2_FROM={GUEST_PYPI}")
+    # The guest has two vCPUs, and one pytest process keeps one busy: the property tests run
+    # beside the rest (each test has its own namespace and names, and runs take turns on the lock).
+    with ThreadPoolExecutor(2) as pool:
+        runs = [pool.submit(examples_then_pypi, testground), pool.submit(pytest, testground, PROPERTY_TESTS, [])]
+        results = [run.result() for run in runs]
+    for code, output in results:
+        print(output, end="", flush=True)
+    return max(code for code, _output in results)
 
 
 if __name__ == "__main__":

@@ -123,11 +123,28 @@ class Libbpf:
 
 
 def check_object_file(path):
-    """Fail clearly on a missing file or one that is not a BPF ELF object."""
-    if not os.path.exists(path):
-        raise BpfError('object %s does not exist on the target' % path)
-    with open(path, 'rb') as handle:
-        header = handle.read(20)
+    """Fail clearly on a missing file, one that is not a BPF ELF object, or one another user
+    could change between this check and the load (root loads what the file holds then)."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            raise BpfError('object %s does not exist on the target' % path)
+        raise BpfError('object %s cannot be read: %s' % (path, exc.strerror))
+    if not stat.S_ISREG(info.st_mode):
+        raise BpfError('object %s is not a regular file' % path)
+    check_root_only(path, info, 'object')
+    directory = os.path.dirname(os.path.realpath(path))
+    while True:
+        check_root_only(directory, os.stat(directory), 'the directory of object %s,' % path)
+        if directory == os.path.dirname(directory):
+            break
+        directory = os.path.dirname(directory)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        header = os.read(fd, 20)
+    finally:
+        os.close(fd)
     if len(header) < 20 or header[:4] != ELF_MAGIC:
         raise BpfError('object %s is not an ELF file; give a BPF object built with clang -target bpf' % path)
     byteorder = '<' if header[5] == 1 else '>'
@@ -135,6 +152,16 @@ def check_object_file(path):
     if machine != EM_BPF:
         raise BpfError('object %s is an ELF file for machine %d, not BPF (%d); build it with clang -target bpf'
                        % (path, machine, EM_BPF))
+
+
+def check_root_only(path, info, what):
+    """Raise unless only root can change path: owned by root, writable by nobody else (a
+    directory others can write must be sticky, as /tmp is: then they cannot replace root's files)."""
+    writable = info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    if info.st_uid != 0 or (writable and not (stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_ISVTX)):
+        raise BpfError('%s %s is owned by uid %d with mode %o: another user could change what root loads; '
+                       'keep objects in root\'s directories, writable by root only'
+                       % (what, path, info.st_uid, stat.S_IMODE(info.st_mode)))
 
 
 def object_info(lib, fd):
@@ -481,6 +508,10 @@ def end_index(device, hook):
 def _reconcile_attachments(params, check_mode):
     hooks = hooks_of(params['programs'] or [])
     device = resolve_primary(params['device'], missing_ok=params['state'] == 'absent')
+    if params['state'] == 'absent' and not params.get('pin_path') and '.' in device['name']:
+        # bpffs refuses a dot in a name: nothing was ever pinned for this pair.
+        return {'changed': False, 'before': dict.fromkeys(HOOKS), 'after': dict.fromkeys(HOOKS),
+                'pin_path': None, 'map_pins': []}
     pin_dir = pin_dir_of(params, device['name'])
     check_pin_tree(pin_dir)
     if params['state'] == 'absent':
@@ -492,11 +523,20 @@ def _reconcile_attachments(params, check_mode):
     if not hooks:
         raise BpfError('programs is required with state=present: a list of {name, attach}')
     lib = Libbpf()
+    check_object_file(params['object'])
     before = attachments(lib, pin_dir)
+    made = []
     if not check_mode:
         mount_bpffs()
-        make_pin_dir(pin_dir)
-    loaded = LoadedObject(lib, params['object'], hooks, map_pin_dir=None if check_mode else pin_dir)
+        made = make_pin_dir(pin_dir)
+    try:
+        loaded = LoadedObject(lib, params['object'], hooks, map_pin_dir=None if check_mode else pin_dir)
+    except BaseException:
+        # The kernel refused the object: leave no directory this run made for it.
+        for path in reversed(made):
+            if not os.listdir(path):
+                os.rmdir(path)
+        raise
     try:
         after = dict(before)
         for name, hook in sorted(hooks.items()):
@@ -540,7 +580,7 @@ def detach_hooks(lib, pin_dir, gone, check_mode):
 
 
 def make_pin_dir(pin_dir):
-    """Create the pin directory and its parents, readable by root only."""
+    """Create the pin directory and its parents, readable by root only; those it made, outermost first."""
     missing = []
     path = pin_dir
     while not os.path.isdir(path):
@@ -549,6 +589,7 @@ def make_pin_dir(pin_dir):
     for path in reversed(missing):
         os.mkdir(path, 0o700)
     check_pin_tree(pin_dir)
+    return list(reversed(missing))
 
 
 # ---------------------------------------------------------------- reading the observer
@@ -560,6 +601,7 @@ DIRECTIONS = ('to_peer', 'from_peer')
 IPV6_EVENT = struct.Struct('=16s16sHBBB3x')
 RING_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
 MAX_EVENTS = 1000
+MAX_WATCH = 3600
 
 
 def map_info(lib, fd):
@@ -641,14 +683,21 @@ def read_observer(params):
     for key in ('counters_map', 'events_map'):
         if not OBJECT_NAME.match(params[key]):
             raise BpfError('%s %r is not a BPF map name (letters, digits and "_", at most 15)' % (key, params[key]))
-    if params['watch'] < 0 or params['max_events'] < 0:
-        raise BpfError('watch and max_events take 0 or more')
-    with reading_lock():
-        return _read_observer(params)
-
-
-def _read_observer(params):
+    if not 0 <= params['watch'] <= MAX_WATCH or params['max_events'] < 0:
+        raise BpfError('watch takes 0 to %d seconds and max_events 0 or more' % MAX_WATCH)
     lib = Libbpf()
+    with reading_lock():
+        result = _read_observer(lib, params)
+    # Watching takes no lock: it may last long, and reads only what the programs send.
+    if params['watch']:
+        events_pin = map_pin_path(result['pin_path'], params['events_map'])
+        if not os.path.exists(events_pin):
+            raise BpfError('no ring buffer pinned at %s: attach the observer first' % events_pin)
+        result['events'] = watch_events(lib, events_pin, params['watch'], params['max_events'])
+    return result
+
+
+def _read_observer(lib, params):
     if params.get('pin_path'):
         pin_dir = pin_dir_of(params, None)
     else:
@@ -657,9 +706,4 @@ def _read_observer(params):
     counters_pin = map_pin_path(pin_dir, params['counters_map'])
     if os.path.exists(counters_pin):
         result['counters'] = read_counters(lib, counters_pin)
-    if params['watch']:
-        events_pin = map_pin_path(pin_dir, params['events_map'])
-        if not os.path.exists(events_pin):
-            raise BpfError('no ring buffer pinned at %s: attach the observer first' % events_pin)
-        result['events'] = watch_events(lib, events_pin, params['watch'], params['max_events'])
     return result

@@ -24,7 +24,7 @@ import time
 import sys
 import traceback
 
-from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError, os_error_message
 from ansible_collections.xcnf.netkit.plugins.module_utils._host_lock import host_lock, reading_lock
 
 
@@ -141,6 +141,10 @@ PAIR_ARGUMENT_SPEC = dict(
 
 def kernel_release():
     return platform.release()
+
+
+def release_tuple(text):
+    return tuple(int(part) for part in text.split('.'))
 
 
 def kernel_version(release=None):
@@ -1247,12 +1251,18 @@ def apply_plans(kernel, snapshot, plans):
         lost = [plan['wanted']['name'] for plan in recreating]
         taken = creator.create([plan['wanted'] for plan in plans if plan['action'] in ('create', 'recreate')])
         if taken:
-            # Someone created these meanwhile: reconcile with what is there now.
+            # Someone created these meanwhile: plan them again on what is there now, with every
+            # check a found pair gets (its peer's name, settings fixed at creation).
             now = Snapshot(kernel)
             for wanted in taken:
-                applier = PairApplier(kernel, wanted, now)
-                appliers.append(applier)
-                waiting.extend(configure(applier, now.pair(wanted['name'])))
+                again = plan_one(now, dict(wanted, state='present'))
+                if again['action'] == 'create':
+                    raise NetkitError('netkit pair %s was created and deleted again by another program meanwhile'
+                                      % wanted['name'])
+                if again['action'] is not None:
+                    applier = PairApplier(kernel, again['wanted'], now)
+                    appliers.append(applier)
+                    waiting.extend(configure(applier, again['before']))
         after = Snapshot(kernel)
         waiting.extend(creator.check_created(after))
         wait_for_link_local(kernel, waiting)
@@ -1266,10 +1276,25 @@ def apply_plans(kernel, snapshot, plans):
         elif appliers:
             cleanup += '; the pairs this run had changed were put back as they were'
         if lost:
-            cleanup += '; the pairs being re-created (%s) had been deleted first' % ', '.join(lost)
-        if isinstance(exc, (NetkitError, NetlinkError)) and cleanup:
+            cleanup += recreate_as_they_were(kernel, [plan for plan in plans if plan['wanted']['name'] in lost])
+        if isinstance(exc, (NetkitError, NetlinkError, OSError)) and cleanup:
             raise NetkitError('%s%s' % (describe_error(exc), cleanup))
         raise
+
+
+def recreate_as_they_were(kernel, plans):
+    """After a failure, make the pairs a run had deleted to re-create them again as they were
+    before it (best effort; their programs are gone either way); what to tell the user."""
+    names = ', '.join(plan['wanted']['name'] for plan in plans)
+    unset = dict((key, None) for key in SETTINGS if key != 'peer_name')
+    old = [carried_over(plan['before'], dict(plan['wanted'], **unset)) for plan in plans]
+    restorer = PairCreator(kernel)
+    try:
+        restorer.create(old)
+    except (NetkitError, NetlinkError, OSError) as exc:
+        return ('; the pairs being re-created (%s) had been deleted first, and making them again as they were '
+                'failed (%s): re-create them' % (names, describe_error(exc)))
+    return '; the pairs being re-created (%s) were made again as they were before (without their programs)' % names
 
 
 def configure(applier, before):
@@ -1280,14 +1305,21 @@ def configure(applier, before):
 
 
 def describe_error(exc):
-    return describe_netlink_error(exc, 'netlink') if isinstance(exc, NetlinkError) else str(exc)
+    if isinstance(exc, NetlinkError):
+        return describe_netlink_error(exc, 'netlink')
+    return os_error_message(exc) if isinstance(exc, OSError) else str(exc)
 
 
 def check_creatable(snapshot, wanted):
     """Fail before changing anything when the pair cannot be created as asked."""
     known = snapshot.netkit_attributes()
     for key in CREATION_SETTINGS:
-        if wanted.get(key) is not None and known is not None and key not in known:
+        if wanted.get(key) is None:
+            continue
+        if known is not None and key not in known:
+            raise NetkitError(unsupported_message(key))
+        if known is None and key in SETTING_MIN_KERNEL and kernel_version() < release_tuple(SETTING_MIN_KERNEL[key]):
+            # No netkit device to read what this kernel knows: its release says (check mode too).
             raise NetkitError(unsupported_message(key))
     netns = wanted['peer_netns']
     if netns is not None and not os.path.exists(netns_path(netns)):

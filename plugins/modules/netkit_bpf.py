@@ -51,6 +51,9 @@ options:
   object:
     description:
       - Path on the target of the compiled BPF object (C(clang -target bpf)). Required with O(state=present).
+      - It must be a regular file owned by root and writable by root only, in directories only root can
+        change (a directory others can write must be sticky, as C(/tmp) is), since root loads what it holds, check
+        mode too.
     type: path
   programs:
     description:

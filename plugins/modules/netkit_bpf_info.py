@@ -43,7 +43,8 @@ options:
     type: path
   watch:
     description:
-      - Seconds to read events for; V(0) reads none.
+      - Seconds to read events for, at most V(3600); V(0) reads none.
+      - Watching holds no lock, so runs that change pairs meanwhile do not wait for it.
     type: float
     default: 0
   max_events:

@@ -9,12 +9,11 @@ in it, so tests cannot see each other and a failing test leaves nothing behind.
 """
 
 import os
-import subprocess
 import sys
 
 import pytest
 
-from suite import COUNTS, Namespaces
+from suite import COUNTS, PIN_ROOT, TAG, Namespaces
 
 
 def pytest_sessionstart(session):
@@ -37,10 +36,9 @@ def ns():
 
 def pytest_sessionfinish(session):
     """Nothing a test made may outlive the suite: no namespace, no pin directory."""
-    left = [name for name in os.listdir('/run/netns') if name.startswith(('kt', 'kp'))] \
-        if os.path.isdir('/run/netns') else []
-    pins = subprocess.run(['sh', '-c', 'ls /sys/fs/bpf/xcnf-netkit 2>/dev/null | grep ^nb || true'],
-                          capture_output=True, text=True, check=False).stdout.split()
+    mine = tuple(prefix + TAG + '-' for prefix in ('kt', 'kp', 'nb'))
+    left = [name for name in os.listdir('/run/netns') if name.startswith(mine)] if os.path.isdir('/run/netns') else []
+    pins = [name for name in os.listdir(PIN_ROOT) if name.startswith(mine)] if os.path.isdir(PIN_ROOT) else []
     if left or pins:
         session.exitstatus = 1
         print('\nthe suite left namespaces %s and pin directories %s behind' % (left, pins))

@@ -14,13 +14,14 @@ from ansible_collections.xcnf.netkit.plugins.module_utils import _netkit as nk
 PIN_ROOT = '/sys/fs/bpf/xcnf-netkit'
 # Reconcile calls and steps the property tests made, printed at the end of the run.
 COUNTS = {'pairs calls': 0, 'pairs steps': 0, 'bpf calls': 0, 'bpf steps': 0}
-RUN_ID = os.getpid()
+# Two suite processes run side by side: each one's names carry its pid.
+TAG = str(os.getpid() % 100000)
 _names = itertools.count()
 
 
 def unique(prefix):
     """A name no other test of this run uses (also for pin directories and files)."""
-    return '%s%d-%d' % (prefix, RUN_ID % 1000, next(_names))
+    return '%s%s-%d' % (prefix, TAG, next(_names))
 
 
 def sh(*command, check=True, netns=None):

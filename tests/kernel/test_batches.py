@@ -138,3 +138,24 @@ def test_a_pair_created_by_another_program_meanwhile_is_taken_as_found(ns, monke
     assert outcome['changed']
     assert len(ns.link_local()['nka']) == 1 and len(ns.link_local()['nkap']) == 1
     assert outcome['after']['addresses'] == ns.link_local()['nka']
+
+
+def test_a_pair_being_recreated_when_the_run_fails_is_made_again_as_it_was(ns, monkeypatch):
+    blue = ns.peer()
+    reconcile([{'name': 'nk1', 'mode': 'l2', 'mtu': 9000, 'peer_netns': blue, 'policy': 'blackhole',
+                'link_local': True}])
+    take_name_before_applying(monkeypatch, ('ip', 'link', 'add', 'nk5p', 'type', 'dummy'))
+    with pytest.raises(NetkitError, match=r'\(nk1\) were made again as they were before'):
+        reconcile([{'name': 'nk1', 'mode': 'l3', 'recreate': True}, {'name': 'nk5'}])
+    primary, peer = ns.links()['nk1'], ns.links(blue)['nk1p']
+    assert netkit_info(primary)['mode'] == 'l2' and netkit_info(primary)['policy'] == 'blackhole'
+    assert primary['mtu'] == 9000 and up(primary) and up(peer)
+    assert len(ns.link_local(blue)['nk1p']) == 1 and 'nk5' not in ns.links()
+
+
+def test_a_different_pair_made_meanwhile_under_the_name_is_refused_and_left_alone(ns, monkeypatch):
+    take_name_before_applying(monkeypatch, ('ip', 'link', 'add', 'nk5', 'type', 'netkit', 'mode', 'l2',
+                                            'peer', 'name', 'zz'))
+    with pytest.raises(NetkitError, match='has the peer zz, not nk5p'):
+        reconcile([{'name': 'nk5', 'mode': 'l3', 'policy': 'blackhole'}])
+    assert netkit_info(ns.links()['nk5'])['mode'] == 'l2' and netkit_info(ns.links()['nk5'])['policy'] == 'forward'

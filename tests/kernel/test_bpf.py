@@ -29,6 +29,7 @@ def attached(device):
 
 
 def kernel_links():
+    """Every BPF link's id (of every namespace: only for asking whether some are gone)."""
     return sorted(link['id'] for link in json.loads(sh('bpftool', '-j', 'link', 'show').stdout or '[]'))
 
 
@@ -43,9 +44,9 @@ def ping(address, device):
 
 def converge_bpf(arguments):
     """check -> apply -> apply again -> check again; returns the apply's outcome."""
-    links = kernel_links()
+    programs = attached(arguments['device'])
     predicted = bpf.reconcile_attachments(arguments, True)
-    assert kernel_links() == links, 'check mode changed what is attached'
+    assert attached(arguments['device']) == programs, 'check mode changed what is attached'
     applied = bpf.reconcile_attachments(arguments, False)
     assert predicted['changed'] and applied['changed']
     for hook in bpf.HOOKS:
@@ -85,6 +86,12 @@ def test_the_observer_on_both_hooks_counts_both_directions(pair):
     assert observed['attachments'] == applied['after']
     for position, direction in enumerate(('to_peer', 'from_peer')):
         assert seen[position]['packets'] <= observed['counters'][direction]['packets'] <= later[position]['packets']
+        assert seen[position]['bytes'] <= observed['counters'][direction]['bytes'] <= later[position]['bytes']
+    # The echoes of the ping, each way, with the ends' own addresses (ICMPv6, 64 bytes).
+    echoes = [event for event in observed['events'] if event['next_header'] == 58 and event['payload_length'] == 64]
+    assert len([e for e in echoes if e['direction'] == 'to_peer' and e['source'] == made['addresses'][0]
+                and e['destination'] == made['peer_addresses'][0]]) >= 3
+    assert len([e for e in echoes if e['direction'] == 'from_peer' and e['source'] == made['peer_addresses'][0]]) >= 3
 
 
 def test_a_swap_keeps_the_link_and_changes_what_runs(pair):
@@ -111,6 +118,9 @@ def test_absent_detaches_and_removes_the_pins_once(pair):
     assert gone['after'] == {'primary': None, 'peer': None}
     assert attached(name) == {} and not set(ids) & set(kernel_links())
     assert not os.path.exists(applied['pin_path'])
+    observed = bpf.read_observer({'device': name, 'pin_path': None, 'watch': 0, 'max_events': 100,
+                                  'counters_map': 'counters', 'events_map': 'ipv6_events'})
+    assert observed['attachments'] == {'primary': None, 'peer': None} and observed['counters'] is None
 
 
 def test_the_peer_named_as_device_means_its_pair(ns):
@@ -173,11 +183,11 @@ BAD = [
 def test_bad_input_changes_nothing(pair, options, message):
     ns, name, _made = pair
     bpf.reconcile_attachments(params(name), False)
-    links, programs = kernel_links(), attached(name)
+    programs, pins = attached(name), os.listdir(os.path.join(bpf.DEFAULT_PIN_DIR, name))
     for check in (True, False):
         with pytest.raises(NetkitError, match=message):
             bpf.reconcile_attachments(params(name, **options), check)
-    assert kernel_links() == links and attached(name) == programs
+    assert attached(name) == programs and os.listdir(os.path.join(bpf.DEFAULT_PIN_DIR, name)) == pins
 
 
 def test_files_that_are_not_bpf_objects(pair, tmp_path):
@@ -306,3 +316,46 @@ def test_a_replaced_object_file_changes_nothing_until_the_next_run(pair, tmp_pat
                                                programs=[{'name': 'observe_primary', 'attach': 'primary'}]), False)
     assert swapped['changed'] and swapped['after']['primary']['link_id'] == first['link_id']
     assert attached(name) == {'observe_primary': swapped['after']['primary']['program_id']}
+
+
+@pytest.mark.parametrize('spoil', ['owner', 'mode', 'fifo', 'directory'])
+def test_an_object_another_user_could_change_is_refused(pair, tmp_path, spoil):
+    ns, name, _made = pair
+    directory = tmp_path / 'objects'
+    directory.mkdir()
+    target = directory / 'x.bpf.o'
+    if spoil == 'fifo':
+        os.mkfifo(str(target))
+    else:
+        with open(DROP_ALL, 'rb') as source:
+            target.write_bytes(source.read())
+    if spoil == 'owner':
+        os.chown(str(target), 65534, 65534)
+    elif spoil == 'mode':
+        os.chmod(str(target), 0o666)
+    elif spoil == 'directory':
+        os.chown(str(directory), 65534, 65534)
+    message = 'is not a regular file' if spoil == 'fifo' else 'another user could change what root loads'
+    for check in (True, False):
+        with pytest.raises(NetkitError, match=message):
+            bpf.reconcile_attachments(params(name, object=str(target),
+                                             programs=[{'name': 'drop_all', 'attach': 'primary'}]), check)
+    assert attached(name) == {}
+
+
+def test_an_object_the_kernel_refuses_leaves_no_pin_directory(ns):
+    name = ns.bpf_device()
+    reconcile([{'name': name}])
+    with pytest.raises(NetkitError, match='the kernel refused to load'):
+        bpf.reconcile_attachments(params(name, object=DROP_ALL, programs=[{'name': 'rejected', 'attach': 'primary'}]),
+                                  False)
+    assert not os.path.exists(os.path.join(bpf.DEFAULT_PIN_DIR, name))
+
+
+def test_absent_for_a_pair_whose_name_bpffs_cannot_hold_is_a_no_op(ns):
+    reconcile([{'name': 'nk.1'}])
+    outcome = bpf.reconcile_attachments({'device': 'nk.1', 'state': 'absent', 'programs': None, 'object': None,
+                                         'pin_path': None}, False)
+    assert not outcome['changed'] and outcome['after'] == {'primary': None, 'peer': None}
+    with pytest.raises(NetkitError, match='cannot name a directory on bpffs'):
+        bpf.reconcile_attachments(params('nk.1'), False)

@@ -122,10 +122,23 @@ def test_the_kernels_default_l3_address_is_not_link_local_true(ns):
     assert ns.link_local()['nk0'] != ns.link_local()['nk0p']
 
 
-def test_a_peer_given_as_device_name_in_a_diff_shows_before_and_after(ns):
+def test_the_diff_shows_the_change_and_nothing_else(ns):
     from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import diff_view
     reconcile([{'name': 'nk0', 'mtu': 1500}])
     outcome = reconcile([{'name': 'nk0', 'mtu': 9000}], check=True)[0]
     before, after = diff_view(outcome['before']), diff_view(outcome['after'])
     assert (before['mtu'], after['mtu']) == (1500, 9000)
     assert dict(before, mtu=None) == dict(after, mtu=None)
+
+
+def test_the_info_reader_lists_exactly_the_netkit_primaries_ip_lists(ns):
+    from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import read_all_pairs
+    blue = ns.peer()
+    made = reconcile([{'name': 'nka', 'link_local': True}, {'name': 'nkb', 'peer_netns': blue}])
+    sh('ip', 'link', 'add', 'nkdummy', 'type', 'dummy')
+    primaries = sorted(name for name, link in ns.links().items()
+                       if link.get('linkinfo', {}).get('info_data', {}).get('type') == 'primary')
+    everything = read_all_pairs()
+    assert [pair['name'] for pair in everything] == primaries == ['nka', 'nkb']
+    assert everything == [outcome['after'] for outcome in made]
+    assert [pair['name'] for pair in read_all_pairs(['nkb', 'missing'])] == ['nkb']

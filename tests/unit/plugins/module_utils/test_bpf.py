@@ -66,3 +66,10 @@ def test_decodes_an_observer_event():
     assert _bpf.decode_ipv6_event(raw) == {
         'source': 'fe80::1', 'destination': 'ff02::2', 'next_header': 58,
         'payload_length': 16, 'hop_limit': 255, 'direction': 'from_peer'}
+
+
+@pytest.mark.parametrize('watch', [float('nan'), float('inf'), -1.0, 3601.0])
+def test_a_watch_that_could_not_end_or_is_not_a_number_is_refused(watch):
+    with pytest.raises(_bpf.BpfError, match='watch takes 0 to 3600 seconds'):
+        _bpf.read_observer(dict(device='nk0', pin_path=None, watch=watch, max_events=10,
+                                counters_map='counters', events_map='ipv6_events'))
