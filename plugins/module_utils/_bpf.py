@@ -214,7 +214,7 @@ class LoadedObject:
     def __init__(self, lib, path, hooks_by_program, map_pin_dir=None):
         self.lib = lib
         self.path = path
-        check_object_file(path)
+        # The caller has run check_object_file(path), before it made a pin directory for it.
         self.obj = lib.bpf_object__open_file(path.encode(), None)
         if not self.obj:
             raise BpfError('libbpf cannot open %s: %s' % (path, _errno_message(lib.errno())))

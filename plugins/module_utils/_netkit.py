@@ -714,9 +714,9 @@ def up_request(name):
     return IFINFOMSG.pack(socket.AF_UNSPEC, 0, 0, IFF_UP, IFF_UP) + _attr(IFLA_IFNAME, _cstring(name))
 
 
-def delete_request(index=0, name=None):
-    body = IFINFOMSG.pack(socket.AF_UNSPEC, 0, index, 0, 0)
-    return body + _attr(IFLA_IFNAME, _cstring(name)) if name is not None else body
+def delete_request(index):
+    """The RTM_DELLINK body that deletes the device index (never by name: see PairCreator)."""
+    return IFINFOMSG.pack(socket.AF_UNSPEC, 0, index, 0, 0)
 
 
 def addrgenmode_attrs(mode):

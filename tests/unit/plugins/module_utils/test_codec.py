@@ -136,8 +136,8 @@ def test_addrgenmode_request_round_trips(name, mode):
 def test_up_and_delete_requests_round_trip(name, index):
     up = nk.link_facts(nk.up_request(name))
     assert (up['name'], up['up'], up['index']) == (name, True, 0)
-    by_name = nk.link_facts(nk.delete_request(index, name))
-    assert (by_name['name'], by_name['index'], by_name['up']) == (name, index, False)
+    deleted = nk.link_facts(nk.delete_request(index))
+    assert (deleted['name'], deleted['index'], deleted['up']) == (None, index, False)
     assert nk.link_facts(nk.delete_request(index)) == dict(nk.link_facts(nk.delete_request(0)), index=index)
 
 
