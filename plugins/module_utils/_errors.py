@@ -1,17 +1,22 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xcnf.netkit contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one error path of the collection's modules, private to it.
+"""The collection's errors and how they are told. Private to this collection.
 
-Every error a module expects (bad input, the kernel refusing, a file it cannot use)
-reaches the user as fail_json with a message, never as a traceback.
+NetkitError is an error to tell the user as it is; error_message() words the errors the
+collection expects (its own, the kernel's netlink errors, OS errors). Nothing here needs
+Ansible: the reconcilers run in the kernel suite without it (see _module_errors.py for
+the modules' side).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import contextlib
+import errno
+import os
+
+from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import NetlinkError
 
 
 class NetkitError(Exception):
@@ -23,15 +28,19 @@ def os_error_message(exc):
     return '%s%s' % (exc.strerror or exc, where)
 
 
-@contextlib.contextmanager
-def failing_module(module):
-    """Turn the errors a module expects into module.fail_json, outside the except block so
-    that ansible-core attaches no traceback of them to the result."""
-    try:
-        yield
-        return
-    except NetkitError as exc:
-        message = str(exc)
-    except OSError as exc:
-        message = os_error_message(exc)
-    module.fail_json(msg=message)
+def netlink_error_message(exc, doing):
+    code = getattr(exc, 'code', None)
+    if code == errno.EPERM:
+        return '%s: operation not permitted; managing netkit needs CAP_NET_ADMIN (use become: true)' % doing
+    return '%s: %s' % (doing, os.strerror(code) if code else exc)
+
+
+def error_message(exc):
+    """The message of an error the collection expects, or None for one it does not."""
+    if isinstance(exc, NetkitError):
+        return str(exc)
+    if isinstance(exc, NetlinkError):
+        return netlink_error_message(exc, 'netlink')
+    if isinstance(exc, OSError):
+        return os_error_message(exc)
+    return None

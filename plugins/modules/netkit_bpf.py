@@ -157,11 +157,10 @@ map_pins:
   sample: [/sys/fs/bpf/xcnf-netkit/nk0/map_counters]
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.xcnf.netkit.plugins.module_utils._errors import failing_module
-from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR
-from ansible_collections.xcnf.netkit.plugins.module_utils._bpf import diff_view, reconcile_attachments
+from ansible_collections.xcnf.netkit.plugins.module_utils._module_errors import run_or_fail
+from ansible_collections.xcnf.netkit.plugins.module_utils._bpf_attach import diff_view, reconcile_attachments
 
 
 def main():
@@ -179,10 +178,7 @@ def main():
         required_if=[('state', 'present', ('object', 'programs'))],
         supports_check_mode=True,
     )
-    if not HAS_PYROUTE2:
-        module.fail_json(msg=missing_required_lib('pyroute2'), exception=PYROUTE2_IMPORT_ERROR)
-    with failing_module(module):
-        outcome = reconcile_attachments(module.params, module.check_mode)
+    outcome = run_or_fail(module, reconcile_attachments, module.params, module.check_mode)
     module.exit_json(
         changed=outcome['changed'],
         attachments=outcome['after'],

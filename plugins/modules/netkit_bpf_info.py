@@ -105,11 +105,10 @@ events:
        payload_length: 64, hop_limit: 64, direction: to_peer}
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.xcnf.netkit.plugins.module_utils._errors import failing_module
-from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR
-from ansible_collections.xcnf.netkit.plugins.module_utils._bpf import read_observer
+from ansible_collections.xcnf.netkit.plugins.module_utils._module_errors import run_or_fail
+from ansible_collections.xcnf.netkit.plugins.module_utils._bpf_observer import read_observer
 
 
 def main():
@@ -125,10 +124,7 @@ def main():
         required_one_of=[('device', 'pin_path')],
         supports_check_mode=True,
     )
-    if not HAS_PYROUTE2:
-        module.fail_json(msg=missing_required_lib('pyroute2'), exception=PYROUTE2_IMPORT_ERROR)
-    with failing_module(module):
-        observed = read_observer(module.params)
+    observed = run_or_fail(module, read_observer, module.params)
     module.exit_json(changed=False, **observed)
 
 

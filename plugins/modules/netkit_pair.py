@@ -280,16 +280,12 @@ recreated:
   sample: false
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.xcnf.netkit.plugins.module_utils._errors import failing_module
-from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import (
-    HAS_PYROUTE2,
-    PYROUTE2_IMPORT_ERROR,
-    PAIR_ARGUMENT_SPEC,
-    diff_view,
-    reconcile_pairs,
-)
+from ansible_collections.xcnf.netkit.plugins.module_utils._module_errors import run_or_fail
+from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import PAIR_ARGUMENT_SPEC
+from ansible_collections.xcnf.netkit.plugins.module_utils._pair_plan import diff_view
+from ansible_collections.xcnf.netkit.plugins.module_utils._pairs import reconcile_pairs
 
 
 def main():
@@ -297,10 +293,7 @@ def main():
         argument_spec=PAIR_ARGUMENT_SPEC,
         supports_check_mode=True,
     )
-    if not HAS_PYROUTE2:
-        module.fail_json(msg=missing_required_lib('pyroute2'), exception=PYROUTE2_IMPORT_ERROR)
-    with failing_module(module):
-        outcome = reconcile_pairs([module.params], module.check_mode)[0]
+    outcome = run_or_fail(module, reconcile_pairs, [module.params], module.check_mode)[0]
     module.exit_json(
         changed=outcome['changed'],
         pair=outcome['after'] or {},

@@ -94,17 +94,15 @@ pairs:
       peer_addrgenmode: random
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.xcnf.netkit.plugins.module_utils._errors import failing_module
-from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import (
-    HAS_PYROUTE2,
+from ansible_collections.xcnf.netkit.plugins.module_utils._module_errors import run_or_fail
+from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import (
     NETKIT_MIN_KERNEL,
-    PYROUTE2_IMPORT_ERROR,
     kernel_release,
     kernel_version,
-    read_all_pairs,
 )
+from ansible_collections.xcnf.netkit.plugins.module_utils._pairs import read_all_pairs
 
 
 def main():
@@ -112,13 +110,8 @@ def main():
         argument_spec=dict(names=dict(type='list', elements='str')),
         supports_check_mode=True,
     )
-    if not HAS_PYROUTE2:
-        module.fail_json(msg=missing_required_lib('pyroute2'), exception=PYROUTE2_IMPORT_ERROR)
     supported = kernel_version() >= NETKIT_MIN_KERNEL
-    pairs = []
-    if supported:
-        with failing_module(module):
-            pairs = read_all_pairs(module.params['names'])
+    pairs = run_or_fail(module, read_all_pairs, module.params['names']) if supported else []
     module.exit_json(changed=False, supported=supported, kernel=kernel_release(), pairs=pairs)
 
 

@@ -96,17 +96,14 @@ pairs:
        pair: {name: nk0, peer_name: nk0p, mode: l3, link_local: true, addresses: [fe80::991c:f047:9e3f:4f95]}}
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.xcnf.netkit.plugins.module_utils._errors import failing_module
-from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import (
-    HAS_PYROUTE2,
-    PYROUTE2_IMPORT_ERROR,
-    PAIR_ARGUMENT_SPEC,
-    diff_view,
-    reconcile_pairs,
-)
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
+from ansible_collections.xcnf.netkit.plugins.module_utils._module_errors import run_or_fail
+from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import PAIR_ARGUMENT_SPEC
+from ansible_collections.xcnf.netkit.plugins.module_utils._pair_plan import diff_view
+from ansible_collections.xcnf.netkit.plugins.module_utils._pairs import reconcile_pairs
 
 
 def validated_entries(module):
@@ -115,10 +112,13 @@ def validated_entries(module):
     for position, entry in enumerate(module.params['pairs']):
         checked = validator.validate(entry)
         if checked.error_messages:
-            module.fail_json(msg='pairs[%d] (%s): %s' % (position, entry.get('name'),
-                                                         '; '.join(checked.error_messages)))
+            raise NetkitError('pairs[%d] (%s): %s' % (position, entry.get('name'), '; '.join(checked.error_messages)))
         entries.append(checked.validated_parameters)
     return entries
+
+
+def reconcile(module):
+    return reconcile_pairs(validated_entries(module), module.check_mode, module.params['prune_prefix'] or None)
 
 
 def main():
@@ -129,11 +129,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if not HAS_PYROUTE2:
-        module.fail_json(msg=missing_required_lib('pyroute2'), exception=PYROUTE2_IMPORT_ERROR)
-    entries = validated_entries(module)
-    with failing_module(module):
-        outcomes = reconcile_pairs(entries, module.check_mode, module.params['prune_prefix'] or None)
+    outcomes = run_or_fail(module, reconcile, module)
     changed = [outcome for outcome in outcomes if outcome['changed']]
     module.exit_json(
         changed=bool(changed),

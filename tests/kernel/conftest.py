@@ -20,7 +20,7 @@ def pytest_sessionstart(session):
     """With XCNF_PYROUTE2_FROM, the suite must run with the pyroute2 from there."""
     expected = os.environ.get('XCNF_PYROUTE2_FROM')
     if expected:
-        # Loaded by the collection's own import (suite.py imports _netkit).
+        # Loaded by the collection's own import (suite.py imports _pairs).
         loaded = sys.modules['pyroute2.netlink'].__file__
         assert loaded.startswith(expected + '/'), loaded
 

@@ -9,7 +9,9 @@ import json
 import os
 import subprocess
 
-from ansible_collections.xcnf.netkit.plugins.module_utils import _netkit as nk
+from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import PAIR_ARGUMENT_SPEC
+from ansible_collections.xcnf.netkit.plugins.module_utils._pair_plan import diff_view
+from ansible_collections.xcnf.netkit.plugins.module_utils._pairs import reconcile_pairs
 
 PIN_ROOT = '/sys/fs/bpf/xcnf-netkit'
 # Reconcile calls and steps the property tests made, printed at the end of the run.
@@ -108,11 +110,11 @@ class Namespaces:
 
 def reconcile(entries, check=False, prune=None):
     """netkit_pairs' call (netkit_pair is a list of one): entries get the argument spec's defaults."""
-    return nk.reconcile_pairs([entry_with_defaults(entry) for entry in entries], check, prune)
+    return reconcile_pairs([entry_with_defaults(entry) for entry in entries], check, prune)
 
 
 def entry_with_defaults(entry):
-    full = dict((key, spec.get('default')) for key, spec in nk.PAIR_ARGUMENT_SPEC.items())
+    full = dict((key, spec.get('default')) for key, spec in PAIR_ARGUMENT_SPEC.items())
     full.update(entry)
     return full
 
@@ -144,7 +146,7 @@ def converge(ns, entries, prune=None):
     assert_same(settled, ns.state(), 'a run with nothing to do changed the kernel')
     for outcome in applied:
         if outcome['changed']:
-            assert nk.diff_view(outcome['before']) != nk.diff_view(outcome['after'])
+            assert diff_view(outcome['before']) != diff_view(outcome['after'])
     return applied
 
 

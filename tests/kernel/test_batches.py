@@ -9,7 +9,8 @@ program on the host would; the kernel itself is never faked.
 
 import pytest
 
-from ansible_collections.xcnf.netkit.plugins.module_utils import _netkit as nk
+from ansible_collections.xcnf.netkit.plugins.module_utils import _netlink_socket, _pair_apply
+from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import RTM_DELLINK
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
 from suite import assert_same, converge, netkit_info, reconcile, sh, up
 
@@ -58,12 +59,12 @@ def test_a_device_named_by_two_entries(ns, entries):
 
 def take_name_before_applying(monkeypatch, command):
     """Run command (another program on the host) after the run planned, before it applies."""
-    apply_plans = nk.apply_plans
+    apply_plans = _pair_apply.apply_plans
 
     def interfere_then_apply(*args):
         sh(*command)
         return apply_plans(*args)
-    monkeypatch.setattr(nk, 'apply_plans', interfere_then_apply)
+    monkeypatch.setattr(_pair_apply, 'apply_plans', interfere_then_apply)
 
 
 def test_a_pair_failing_in_the_middle_of_a_window_takes_the_whole_run_back(ns, monkeypatch):
@@ -91,7 +92,7 @@ def test_a_failure_after_a_change_puts_the_pair_back_up(ns, monkeypatch):
 
     def no_address(*args):
         raise NetkitError('the kernel gave no link-local address (injected)')
-    monkeypatch.setattr(nk, 'wait_for_link_local', no_address)
+    monkeypatch.setattr(_pair_apply, 'wait_for_link_local', no_address)
     with pytest.raises(NetkitError, match='injected.*put back as they were'):
         reconcile([{'name': 'nka', 'mtu': 1400, 'peer_mtu': 1400, 'link_local': True}])
     links = ns.links()
@@ -107,7 +108,7 @@ def test_a_peer_moved_by_a_failed_run_comes_back(ns, monkeypatch):
 
     def no_address(*args):
         raise NetkitError('injected')
-    monkeypatch.setattr(nk, 'wait_for_link_local', no_address)
+    monkeypatch.setattr(_pair_apply, 'wait_for_link_local', no_address)
     with pytest.raises(NetkitError, match='injected'):
         reconcile([{'name': 'nka', 'peer_netns': blue, 'link_local': True}])
     assert 'nkap' in ns.links() and 'nkap' not in ns.links(blue)
@@ -117,14 +118,14 @@ def test_a_peer_moved_by_a_failed_run_comes_back(ns, monkeypatch):
 def test_what_a_failed_run_created_is_deleted_by_ifindex_not_by_name(ns, monkeypatch):
     """Another program renames the new pair and gives its name to a dummy before the run
     fails: the run deletes the pair it made and never the dummy."""
-    configuration_steps = nk.PairCreator._configuration_steps
+    configuration_steps = _pair_apply.PairCreator._configuration_steps
 
     def rename_then_fail(creator):
         sh('ip', 'link', 'set', 'nka', 'name', 'moved')
         sh('ip', 'link', 'add', 'nka', 'type', 'dummy')
         configuration_steps(creator)
         raise NetkitError('injected')
-    monkeypatch.setattr(nk.PairCreator, '_configuration_steps', rename_then_fail)
+    monkeypatch.setattr(_pair_apply.PairCreator, '_configuration_steps', rename_then_fail)
     with pytest.raises(NetkitError, match='injected'):
         reconcile([{'name': 'nka'}])
     links = ns.links()
@@ -159,3 +160,50 @@ def test_a_different_pair_made_meanwhile_under_the_name_is_refused_and_left_alon
     with pytest.raises(NetkitError, match='has the peer zz, not nk5p'):
         reconcile([{'name': 'nk5', 'mode': 'l3', 'policy': 'blackhole'}])
     assert netkit_info(ns.links()['nk5'])['mode'] == 'l2' and netkit_info(ns.links()['nk5'])['policy'] == 'forward'
+
+
+def deletions_sent(monkeypatch):
+    """Count the RTM_DELLINK requests the run sends (the kernel still does all the work)."""
+    sent = []
+    write_echoed = _netlink_socket.Kernel.write_echoed
+
+    def counting(self, netns, requests):
+        sent.extend(request for request in requests if request.type == RTM_DELLINK)
+        return write_echoed(self, netns, requests)
+    monkeypatch.setattr(_netlink_socket.Kernel, 'write_echoed', counting)
+    return sent
+
+
+def test_several_pairs_are_deleted_together_and_nothing_else(ns, monkeypatch):
+    """Absent entries and pruned pairs go in one group delete; a bystander pair and a device
+    of another program in a group of its own stay, in the groups they were in."""
+    reconcile([{'name': 'nksa'}, {'name': 'nksb'}, {'name': 'nksc'}, {'name': 'keep'}])
+    sh('ip', 'link', 'add', 'nksdummy', 'type', 'dummy')
+    sh('ip', 'link', 'set', 'nksdummy', 'group', '7')
+    sh('ip', 'link', 'set', 'keep', 'group', '9')
+    sent = deletions_sent(monkeypatch)
+    applied = converge(ns, [{'name': 'nksa', 'state': 'absent'}], prune='nksb')
+    assert sorted(o['name'] for o in applied if o['changed']) == ['nksa', 'nksb']
+    assert len(sent) == 1, 'two pairs deleted with one request'
+    links = ns.links()
+    assert sorted(name for name in links if name != 'lo') == ['keep', 'keepp', 'nksc', 'nkscp', 'nksdummy']
+    assert (links['nksdummy']['group'], links['keep']['group'], links['nksc']['group']) == ('7', '9', 'default')
+
+
+def test_a_device_joining_the_group_makes_the_run_delete_one_by_one(ns, monkeypatch):
+    """Another program puts its device into the group the run picked, after the run proved it
+    empty: the run sees it before deleting, moves its pairs back, deletes them one by one, and
+    the device stays."""
+    reconcile([{'name': 'nksa'}, {'name': 'nksb'}])
+    sh('ip', 'link', 'add', 'nksdummy', 'type', 'dummy')
+    unused_group = _pair_apply.unused_group
+
+    def taken_meanwhile(used):
+        group = unused_group(used)
+        sh('ip', 'link', 'set', 'nksdummy', 'group', str(group))
+        return group
+    monkeypatch.setattr(_pair_apply, 'unused_group', taken_meanwhile)
+    sent = deletions_sent(monkeypatch)
+    reconcile([{'name': 'nksa', 'state': 'absent'}, {'name': 'nksb', 'state': 'absent'}])
+    assert len(sent) == 2, 'deleted one by one'
+    assert sorted(name for name in ns.links() if name != 'lo') == ['nksdummy']

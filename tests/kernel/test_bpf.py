@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from ansible_collections.xcnf.netkit.plugins.module_utils import _bpf as bpf
+from ansible_collections.xcnf.netkit.plugins.module_utils import _bpf_attach, _bpf_observer, _bpf_pins, _libbpf
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
 from suite import reconcile, sh
 
@@ -45,17 +45,17 @@ def ping(address, device):
 def converge_bpf(arguments):
     """check -> apply -> apply again -> check again; returns the apply's outcome."""
     programs = attached(arguments['device'])
-    predicted = bpf.reconcile_attachments(arguments, True)
+    predicted = _bpf_attach.reconcile_attachments(arguments, True)
     assert attached(arguments['device']) == programs, 'check mode changed what is attached'
-    applied = bpf.reconcile_attachments(arguments, False)
+    applied = _bpf_attach.reconcile_attachments(arguments, False)
     assert predicted['changed'] and applied['changed']
-    for hook in bpf.HOOKS:
+    for hook in _libbpf.HOOKS:
         if predicted['after'][hook]:
             assert predicted['after'][hook]['tag'] == applied['after'][hook]['tag']
-    again = bpf.reconcile_attachments(arguments, False)
+    again = _bpf_attach.reconcile_attachments(arguments, False)
     assert not again['changed'] and again['after'] == applied['after']
-    assert not bpf.reconcile_attachments(arguments, True)['changed']
-    assert bpf.diff_view(applied['before']) != bpf.diff_view(applied['after'])
+    assert not _bpf_attach.reconcile_attachments(arguments, True)['changed']
+    assert _bpf_attach.diff_view(applied['before']) != _bpf_attach.diff_view(applied['after'])
     return applied
 
 
@@ -80,8 +80,8 @@ def test_the_observer_on_both_hooks_counts_both_directions(pair):
     assert ping(made['peer_addresses'][0], name) == 0
     seen = counters(pin_dir)
     assert seen[0]['packets'] >= 3 and seen[1]['packets'] >= 3 and seen[0]['bytes'] > 0
-    observed = bpf.read_observer({'device': name, 'pin_path': None, 'watch': 1, 'max_events': 100,
-                                  'counters_map': 'counters', 'events_map': 'ipv6_events'})
+    observed = _bpf_observer.read_observer({'device': name, 'pin_path': None, 'watch': 1, 'max_events': 100,
+                                            'counters_map': 'counters', 'events_map': 'ipv6_events'})
     later = counters(pin_dir)
     assert observed['attachments'] == applied['after']
     for position, direction in enumerate(('to_peer', 'from_peer')):
@@ -96,7 +96,7 @@ def test_the_observer_on_both_hooks_counts_both_directions(pair):
 
 def test_a_swap_keeps_the_link_and_changes_what_runs(pair):
     ns, name, made = pair
-    first = bpf.reconcile_attachments(params(name), False)['after']
+    first = _bpf_attach.reconcile_attachments(params(name), False)['after']
     dropping = converge_bpf(params(name, object=DROP_ALL, programs=[{'name': 'drop_all', 'attach': 'primary'}]))
     assert dropping['after']['primary']['link_id'] == first['primary']['link_id']
     assert dropping['after']['primary']['program'] == 'drop_all'
@@ -104,7 +104,7 @@ def test_a_swap_keeps_the_link_and_changes_what_runs(pair):
     assert attached(name)['drop_all'] == dropping['after']['primary']['program_id']
     assert ping(made['peer_addresses'][0], name) != 0
     counted = counters(dropping['pin_path'])[0]['packets']
-    back = bpf.reconcile_attachments(params(name), False)
+    back = _bpf_attach.reconcile_attachments(params(name), False)
     assert back['changed'] and back['after']['primary']['link_id'] == first['primary']['link_id']
     assert ping(made['peer_addresses'][0], name) == 0
     assert counters(back['pin_path'])[0]['packets'] >= counted + 3
@@ -112,21 +112,21 @@ def test_a_swap_keeps_the_link_and_changes_what_runs(pair):
 
 def test_absent_detaches_and_removes_the_pins_once(pair):
     ns, name, _made = pair
-    applied = bpf.reconcile_attachments(params(name), False)
-    ids = [applied['after'][hook]['link_id'] for hook in bpf.HOOKS]
+    applied = _bpf_attach.reconcile_attachments(params(name), False)
+    ids = [applied['after'][hook]['link_id'] for hook in _libbpf.HOOKS]
     gone = converge_bpf({'device': name, 'state': 'absent', 'programs': None, 'object': None, 'pin_path': None})
     assert gone['after'] == {'primary': None, 'peer': None}
     assert attached(name) == {} and not set(ids) & set(kernel_links())
     assert not os.path.exists(applied['pin_path'])
-    observed = bpf.read_observer({'device': name, 'pin_path': None, 'watch': 0, 'max_events': 100,
-                                  'counters_map': 'counters', 'events_map': 'ipv6_events'})
+    observed = _bpf_observer.read_observer({'device': name, 'pin_path': None, 'watch': 0, 'max_events': 100,
+                                            'counters_map': 'counters', 'events_map': 'ipv6_events'})
     assert observed['attachments'] == {'primary': None, 'peer': None} and observed['counters'] is None
 
 
 def test_the_peer_named_as_device_means_its_pair(ns):
     name = ns.bpf_device()
     reconcile([{'name': name}])
-    applied = bpf.reconcile_attachments(params(name + 'p'), False)
+    applied = _bpf_attach.reconcile_attachments(params(name + 'p'), False)
     assert applied['pin_path'].endswith('/' + name) and set(attached(name)) == {'observe_primary', 'observe_peer'}
 
 
@@ -134,17 +134,17 @@ def test_a_recreated_pair_gets_its_program_again_and_absent_cleans_up_after_a_de
     name = ns.bpf_device()
     program = [{'name': 'observe_primary', 'attach': 'primary'}]
     reconcile([{'name': name}])
-    first = bpf.reconcile_attachments(params(name, programs=program), False)['after']['primary']
+    first = _bpf_attach.reconcile_attachments(params(name, programs=program), False)['after']['primary']
     reconcile([{'name': name, 'state': 'absent'}])
     made = reconcile([{'name': name}])[0]['after']
-    again = bpf.reconcile_attachments(params(name, programs=program), False)
+    again = _bpf_attach.reconcile_attachments(params(name, programs=program), False)
     assert again['changed'] and again['after']['primary']['ifindex'] == made['ifindex']
     assert again['after']['primary']['link_id'] != first['link_id']
     reconcile([{'name': name, 'state': 'absent'}])
     absent = {'device': name, 'state': 'absent', 'programs': None, 'object': None, 'pin_path': None}
-    removed = bpf.reconcile_attachments(absent, False)
+    removed = _bpf_attach.reconcile_attachments(absent, False)
     assert removed['changed'] and removed['before']['primary'] and removed['after']['primary'] is None
-    assert not bpf.reconcile_attachments(absent, False)['changed']
+    assert not _bpf_attach.reconcile_attachments(absent, False)['changed']
     assert not os.path.exists(removed['pin_path'])
 
 
@@ -154,11 +154,11 @@ def test_a_link_left_on_a_renamed_pair_is_not_in_place(ns):
     name = ns.bpf_device()
     program = [{'name': 'observe_primary', 'attach': 'primary'}]
     reconcile([{'name': name}])
-    bpf.reconcile_attachments(params(name, programs=program), False)
+    _bpf_attach.reconcile_attachments(params(name, programs=program), False)
     sh('ip', 'link', 'set', name, 'name', 'renamed')
     sh('ip', 'link', 'set', name + 'p', 'name', 'renamedp')
     made = reconcile([{'name': name}])[0]['after']
-    outcome = bpf.reconcile_attachments(params(name, programs=program), False)
+    outcome = _bpf_attach.reconcile_attachments(params(name, programs=program), False)
     assert outcome['changed'] and outcome['after']['primary']['ifindex'] == made['ifindex']
     assert 'observe_primary' in attached(name)
 
@@ -182,12 +182,23 @@ BAD = [
 @pytest.mark.parametrize('options, message', BAD, ids=[case[1] for case in BAD])
 def test_bad_input_changes_nothing(pair, options, message):
     ns, name, _made = pair
-    bpf.reconcile_attachments(params(name), False)
-    programs, pins = attached(name), os.listdir(os.path.join(bpf.DEFAULT_PIN_DIR, name))
+    _bpf_attach.reconcile_attachments(params(name), False)
+    programs, pins = attached(name), os.listdir(os.path.join(_bpf_pins.DEFAULT_PIN_DIR, name))
     for check in (True, False):
         with pytest.raises(NetkitError, match=message):
-            bpf.reconcile_attachments(params(name, **options), check)
-    assert attached(name) == programs and os.listdir(os.path.join(bpf.DEFAULT_PIN_DIR, name)) == pins
+            _bpf_attach.reconcile_attachments(params(name, **options), check)
+    assert attached(name) == programs and os.listdir(os.path.join(_bpf_pins.DEFAULT_PIN_DIR, name)) == pins
+
+
+def test_a_refused_program_is_reported_with_the_verifiers_words(pair):
+    """libbpf's log travels with the error: the user reads why the verifier refused it."""
+    ns, name, _made = pair
+    with pytest.raises(NetkitError) as refused:
+        _bpf_attach.reconcile_attachments(params(name, object=DROP_ALL,
+                                                 programs=[{'name': 'rejected', 'attach': 'primary'}]), False)
+    message = str(refused.value)
+    assert 'the kernel refused to load' in message and 'libbpf said:' in message
+    assert 'invalid access to packet' in message, message
 
 
 def test_files_that_are_not_bpf_objects(pair, tmp_path):
@@ -195,14 +206,14 @@ def test_files_that_are_not_bpf_objects(pair, tmp_path):
     (tmp_path / 'text.o').write_text('not an object')
     for path, message in ((tmp_path / 'text.o', 'is not an ELF file'), ('/bin/true', 'not BPF')):
         with pytest.raises(NetkitError, match=message):
-            bpf.reconcile_attachments(params(name, object=str(path)), False)
+            _bpf_attach.reconcile_attachments(params(name, object=str(path)), False)
 
 
 def test_devices_that_are_not_netkit_pairs(ns):
     sh('ip', 'link', 'add', 'nbdummy', 'type', 'dummy')
     for device, message in (('nbdummy', 'is a dummy device, not netkit'), ('nbnone', 'does not exist')):
         with pytest.raises(NetkitError, match=message):
-            bpf.reconcile_attachments(params(device), False)
+            _bpf_attach.reconcile_attachments(params(device), False)
 
 
 @pytest.mark.parametrize('device', ['/tmp/victim', '../../../tmp/victim', 'a/../../b', '.', '..', '', 'nk%d'])
@@ -214,8 +225,8 @@ def test_absent_never_takes_a_path_for_a_device(ns, tmp_path, device):
     device = device.replace('/tmp/victim', str(victim))
     for check in (True, False):
         with pytest.raises(NetkitError, match='device'):
-            bpf.reconcile_attachments({'device': device, 'state': 'absent', 'programs': None, 'object': None,
-                                       'pin_path': None}, check)
+            _bpf_attach.reconcile_attachments({'device': device, 'state': 'absent', 'programs': None, 'object': None,
+                                               'pin_path': None}, check)
     assert (victim / 'file').read_text() == 'kept'
 
 
@@ -224,25 +235,25 @@ def test_absent_never_removes_a_pin_path_outside_bpffs(ns, tmp_path):
     victim.mkdir()
     (victim / 'map_x').write_text('kept')
     with pytest.raises(NetkitError, match='is not a directory below /sys/fs/bpf'):
-        bpf.reconcile_attachments({'device': 'nbnone', 'state': 'absent', 'programs': None, 'object': None,
-                                   'pin_path': str(victim)}, False)
+        _bpf_attach.reconcile_attachments({'device': 'nbnone', 'state': 'absent', 'programs': None, 'object': None,
+                                           'pin_path': str(victim)}, False)
     assert (victim / 'map_x').read_text() == 'kept'
 
 
 def test_absent_leaves_what_it_did_not_pin_and_reports_what_it_removed(pair):
     ns, name, _made = pair
-    applied = bpf.reconcile_attachments(params(name), False)
+    applied = _bpf_attach.reconcile_attachments(params(name), False)
     pin_dir = applied['pin_path']
     foreign = os.path.join(pin_dir, 'someone_elses')
     os.mkdir(foreign)
-    for hook in bpf.HOOKS:
+    for hook in _libbpf.HOOKS:
         os.unlink(os.path.join(pin_dir, 'link_' + hook))
     absent = {'device': name, 'state': 'absent', 'programs': None, 'object': None, 'pin_path': None}
-    predicted = bpf.reconcile_attachments(absent, True)
-    removed = bpf.reconcile_attachments(absent, False)
+    predicted = _bpf_attach.reconcile_attachments(absent, True)
+    removed = _bpf_attach.reconcile_attachments(absent, False)
     assert predicted['changed'] and removed['changed'], 'removing the map pins is a change'
     assert sorted(os.listdir(pin_dir)) == ['someone_elses']
-    assert not bpf.reconcile_attachments(absent, False)['changed']
+    assert not _bpf_attach.reconcile_attachments(absent, False)['changed']
 
 
 def in_private_bpffs(script, *options):
@@ -253,11 +264,11 @@ def in_private_bpffs(script, *options):
               'umount /sys/fs/bpf && %s exec python3 -c "$0"' % mount, script, check=False)
 
 
-IMPORT = 'from ansible_collections.xcnf.netkit.plugins.module_utils import _bpf as bpf\n'
+IMPORT = 'from ansible_collections.xcnf.netkit.plugins.module_utils import _bpf_attach, _bpf_pins, _libbpf\n'
 
 
 def test_bpffs_is_mounted_root_only(ns):
-    done = in_private_bpffs(IMPORT + 'import os\nassert bpf.mount_bpffs()\n'
+    done = in_private_bpffs(IMPORT + 'import os\nassert _bpf_pins.mount_bpffs()\n'
                             'print(oct(os.stat("/sys/fs/bpf").st_mode & 0o777))')
     assert done.returncode == 0, done.stderr
     # The kernel adds the sticky bit to every bpffs root.
@@ -272,9 +283,9 @@ import os, sys
 os.mkdir("/sys/fs/bpf/xcnf-netkit", 0o700)
 os.chown("/sys/fs/bpf/xcnf-netkit", 65534, 65534)
 try:
-    bpf.reconcile_attachments({"device": sys.argv[1], "object": sys.argv[2], "state": "present",
+    _bpf_attach.reconcile_attachments({"device": sys.argv[1], "object": sys.argv[2], "state": "present",
                                "pin_path": None, "programs": [{"name": "observe_primary", "attach": "primary"}]}, False)
-except bpf.BpfError as exc:
+except _libbpf.BpfError as exc:
     print(exc)
 print(sorted(os.listdir("/sys/fs/bpf/xcnf-netkit")))
 '''
@@ -290,10 +301,10 @@ def test_check_mode_on_a_host_without_bpffs_mounts_and_makes_nothing(ns):
     reconcile([{'name': name}])
     script = IMPORT + '''
 import os, sys
-outcome = bpf.reconcile_attachments({"device": sys.argv[1], "object": sys.argv[2], "state": "present",
+outcome = _bpf_attach.reconcile_attachments({"device": sys.argv[1], "object": sys.argv[2], "state": "present",
                                      "pin_path": None, "programs": [{"name": "observe_primary", "attach": "primary"}]},
                                     True)
-print(outcome["changed"], bpf.is_bpffs("/sys/fs/bpf"), os.listdir("/sys/fs/bpf"))
+print(outcome["changed"], _bpf_pins.is_bpffs("/sys/fs/bpf"), os.listdir("/sys/fs/bpf"))
 '''
     done = sh('unshare', '--mount', '--propagation', 'private', 'sh', '-c',
               'umount /sys/fs/bpf && exec python3 -c "$0" "$1" "$2"', script, name, OBSERVER, check=False)
@@ -308,12 +319,12 @@ def test_a_replaced_object_file_changes_nothing_until_the_next_run(pair, tmp_pat
     program = [{'name': 'drop_all', 'attach': 'primary'}]
     with open(DROP_ALL, 'rb') as source:
         target.write_bytes(source.read())
-    first = bpf.reconcile_attachments(params(name, object=str(target), programs=program), False)['after']['primary']
+    first = _bpf_attach.reconcile_attachments(params(name, object=str(target), programs=program), False)['after']['primary']
     with open(OBSERVER, 'rb') as source:
         target.write_bytes(source.read())
     assert attached(name) == {'drop_all': first['program_id']}
-    swapped = bpf.reconcile_attachments(params(name, object=str(target),
-                                               programs=[{'name': 'observe_primary', 'attach': 'primary'}]), False)
+    swapped = _bpf_attach.reconcile_attachments(params(name, object=str(target),
+                                                       programs=[{'name': 'observe_primary', 'attach': 'primary'}]), False)
     assert swapped['changed'] and swapped['after']['primary']['link_id'] == first['link_id']
     assert attached(name) == {'observe_primary': swapped['after']['primary']['program_id']}
 
@@ -338,8 +349,8 @@ def test_an_object_another_user_could_change_is_refused(pair, tmp_path, spoil):
     message = 'is not a regular file' if spoil == 'fifo' else 'another user could change what root loads'
     for check in (True, False):
         with pytest.raises(NetkitError, match=message):
-            bpf.reconcile_attachments(params(name, object=str(target),
-                                             programs=[{'name': 'drop_all', 'attach': 'primary'}]), check)
+            _bpf_attach.reconcile_attachments(params(name, object=str(target),
+                                                     programs=[{'name': 'drop_all', 'attach': 'primary'}]), check)
     assert attached(name) == {}
 
 
@@ -347,15 +358,15 @@ def test_an_object_the_kernel_refuses_leaves_no_pin_directory(ns):
     name = ns.bpf_device()
     reconcile([{'name': name}])
     with pytest.raises(NetkitError, match='the kernel refused to load'):
-        bpf.reconcile_attachments(params(name, object=DROP_ALL, programs=[{'name': 'rejected', 'attach': 'primary'}]),
-                                  False)
-    assert not os.path.exists(os.path.join(bpf.DEFAULT_PIN_DIR, name))
+        _bpf_attach.reconcile_attachments(params(name, object=DROP_ALL, programs=[{'name': 'rejected', 'attach': 'primary'}]),
+                                          False)
+    assert not os.path.exists(os.path.join(_bpf_pins.DEFAULT_PIN_DIR, name))
 
 
 def test_absent_for_a_pair_whose_name_bpffs_cannot_hold_is_a_no_op(ns):
     reconcile([{'name': 'nk.1'}])
-    outcome = bpf.reconcile_attachments({'device': 'nk.1', 'state': 'absent', 'programs': None, 'object': None,
-                                         'pin_path': None}, False)
+    outcome = _bpf_attach.reconcile_attachments({'device': 'nk.1', 'state': 'absent', 'programs': None, 'object': None,
+                                                 'pin_path': None}, False)
     assert not outcome['changed'] and outcome['after'] == {'primary': None, 'peer': None}
     with pytest.raises(NetkitError, match='cannot name a directory on bpffs'):
-        bpf.reconcile_attachments(params('nk.1'), False)
+        _bpf_attach.reconcile_attachments(params('nk.1'), False)

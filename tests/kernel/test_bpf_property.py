@@ -12,7 +12,7 @@ import os
 from hypothesis import HealthCheck, Phase, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from ansible_collections.xcnf.netkit.plugins.module_utils import _bpf as bpf
+from ansible_collections.xcnf.netkit.plugins.module_utils import _bpf_attach, _bpf_pins, _libbpf
 from suite import COUNTS, Namespaces, reconcile
 from test_bpf import DROP_ALL, OBSERVER, attached
 
@@ -28,7 +28,7 @@ class AttachMachine(RuleBasedStateMachine):
     def fresh_pair(self):
         self.device = HOST['device']
         reconcile([{'name': self.device, 'state': 'absent'}])
-        bpf.reconcile_attachments(self.params(state='absent'), False)
+        _bpf_attach.reconcile_attachments(self.params(state='absent'), False)
         reconcile([{'name': self.device}])
         self.running = {'primary': None, 'peer': None}
 
@@ -39,15 +39,15 @@ class AttachMachine(RuleBasedStateMachine):
     def converge(self, arguments):
         COUNTS['bpf calls'] += 4
         COUNTS['bpf steps'] += 1
-        predicted = bpf.reconcile_attachments(arguments, True)
+        predicted = _bpf_attach.reconcile_attachments(arguments, True)
         assert set(attached(self.device).values()) == self.kernel_ids(), 'check mode changed the hooks'
-        applied = bpf.reconcile_attachments(arguments, False)
+        applied = _bpf_attach.reconcile_attachments(arguments, False)
         assert predicted['changed'] == applied['changed'], (predicted, applied)
-        for hook in bpf.HOOKS:
+        for hook in _libbpf.HOOKS:
             guess, done = predicted['after'][hook], applied['after'][hook]
             assert (guess is None) == (done is None) and (guess is None or guess['tag'] == done['tag'])
-        again = bpf.reconcile_attachments(arguments, False)
-        assert not again['changed'] and not bpf.reconcile_attachments(arguments, True)['changed']
+        again = _bpf_attach.reconcile_attachments(arguments, False)
+        assert not again['changed'] and not _bpf_attach.reconcile_attachments(arguments, True)['changed']
         return applied
 
     def kernel_ids(self):
@@ -65,9 +65,9 @@ class AttachMachine(RuleBasedStateMachine):
     def detach(self, hooks):
         programs = [{'name': 'x', 'attach': hook} for hook in hooks] if hooks else None
         before = dict(self.running)
-        for hook in hooks or bpf.HOOKS:
+        for hook in hooks or _libbpf.HOOKS:
             self.running[hook] = None
-        pins = bpf.managed_entries(os.path.join(bpf.DEFAULT_PIN_DIR, self.device))
+        pins = _bpf_pins.managed_entries(os.path.join(_bpf_pins.DEFAULT_PIN_DIR, self.device))
         if before != self.running or pins:
             self.converge(self.params(state='absent', programs=programs))
 
@@ -77,9 +77,9 @@ class AttachMachine(RuleBasedStateMachine):
         reconcile([{'name': self.device}])
         self.running = {'primary': None, 'peer': None}
 
-    @rule(hook=st.sampled_from(sorted(bpf.HOOKS)))
+    @rule(hook=st.sampled_from(sorted(_libbpf.HOOKS)))
     def a_link_is_unpinned_by_hand(self, hook):
-        path = os.path.join(bpf.DEFAULT_PIN_DIR, self.device, 'link_' + hook)
+        path = os.path.join(_bpf_pins.DEFAULT_PIN_DIR, self.device, 'link_' + hook)
         if os.path.exists(path):
             os.unlink(path)
         self.running[hook] = None

@@ -131,7 +131,7 @@ def test_an_entry_of_a_list_names_itself_and_nothing_is_made(prepared):
 def test_a_peer_in_a_namespace_without_a_name(ns):
     """As container runtimes leave them: present is refused clearly, the reader names the
     namespace by its id, absent still deletes the pair."""
-    from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import read_all_pairs
+    from ansible_collections.xcnf.netkit.plugins.module_utils._pairs import read_all_pairs
     reconcile([{'name': 'nka'}])
     holder = subprocess.Popen(['unshare', '--net', 'sh', '-c', 'echo ready; exec sleep 120'],
                               stdout=subprocess.PIPE, text=True)

@@ -30,6 +30,21 @@ def test_link_local_addresses_survive_a_down_up(ns):
     assert ns.link_local()['nk0'] == first['addresses'] and ns.link_local()['nk0p'] == first['peer_addresses']
 
 
+def test_an_end_raised_above_ipv6s_minimum_mtu_gets_the_asked_link_local_state(ns):
+    """Below 1280 the kernel drops an end's IPv6; raised above it, the end starts IPv6 afresh
+    with an EUI-64 address unless the run sets its address generation mode again."""
+    for link_local, count in ((False, 0), (True, 1)):
+        name = 'nkf' if not link_local else 'nkt'
+        reconcile([{'name': name, 'link_local': link_local}])
+        sh('ip', 'link', 'set', name + 'p', 'mtu', '1000')
+        outcome = converge(ns, [{'name': name, 'peer_mtu': 1400, 'link_local': link_local}])[0]
+        peer = ns.links()[name + 'p']
+        assert peer['mtu'] == 1400 and up(peer)
+        assert peer['inet6_addr_gen_mode'] == ('random' if link_local else 'none')
+        assert len(ns.link_local()[name + 'p']) == count
+        assert outcome['after']['link_local'] is link_local
+
+
 CREATED = [
     ({'mode': 'l2'}, lambda p, q: netkit_info(p)['mode'] == 'l2' and p['address'] != '00:00:00:00:00:00'),
     ({'scrub': 'none', 'peer_scrub': 'none'},
@@ -123,7 +138,7 @@ def test_the_kernels_default_l3_address_is_not_link_local_true(ns):
 
 
 def test_the_diff_shows_the_change_and_nothing_else(ns):
-    from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import diff_view
+    from ansible_collections.xcnf.netkit.plugins.module_utils._pair_plan import diff_view
     reconcile([{'name': 'nk0', 'mtu': 1500}])
     outcome = reconcile([{'name': 'nk0', 'mtu': 9000}], check=True)[0]
     before, after = diff_view(outcome['before']), diff_view(outcome['after'])
@@ -132,7 +147,7 @@ def test_the_diff_shows_the_change_and_nothing_else(ns):
 
 
 def test_the_info_reader_lists_exactly_the_netkit_primaries_ip_lists(ns):
-    from ansible_collections.xcnf.netkit.plugins.module_utils._netkit import read_all_pairs
+    from ansible_collections.xcnf.netkit.plugins.module_utils._pairs import read_all_pairs
     blue = ns.peer()
     made = reconcile([{'name': 'nka', 'link_local': True}, {'name': 'nkb', 'peer_netns': blue}])
     sh('ip', 'link', 'add', 'nkdummy', 'type', 'dummy')

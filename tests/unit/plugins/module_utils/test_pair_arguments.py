@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xcnf.netkit contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Hostile input against every validator of module_utils, with hypothesis.
+"""A pair's parameters, module_utils/_pair_arguments.py: hostile input against every
+validator, with hypothesis, and the examples that pin the messages down.
 
 Each validator either raises NetkitError with a message that starts with the parameter
 it is about, or accepts a value that meets the rules written out here independently of
@@ -13,14 +14,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
-
 import pytest
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.xcnf.netkit.plugins.module_utils import _bpf
-from ansible_collections.xcnf.netkit.plugins.module_utils import _netkit as nk
+from ansible_collections.xcnf.netkit.plugins.module_utils import _pair_arguments as pa
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
 
 CHECK = settings(max_examples=200, deadline=None)
@@ -82,7 +80,7 @@ valid_names = st.one_of(
 def kernel_dev_valid_name(raw):
     """The kernel's dev_valid_name() (net/core/dev.c) over the bytes it gets: its isspace()
     is lib/ctype.c's, which counts bytes 9 to 13, 32 and 160 (0xa0) as space."""
-    return (0 < len(raw) < nk.IFNAMSIZ and raw not in (b'.', b'..')
+    return (0 < len(raw) < 16 and raw not in (b'.', b'..')
             and not any(byte in b'/:' or byte in (9, 10, 11, 12, 13, 32, 160) for byte in bytearray(raw)))
 
 
@@ -91,12 +89,6 @@ def valid_netns_name(name):
     not '.' or '..', at most 255 bytes."""
     return (bool(name) and '/' not in name and name not in ('.', '..') and not any(is_control(c) for c in name)
             and utf8_size(name) is not None and utf8_size(name) <= 255)
-
-
-def valid_pin_name(name):
-    """bpffs refuses names with a dot (EPERM); no empty component, no control characters,
-    nothing without UTF-8 (a lone surrogate)."""
-    return bool(name) and '.' not in name and not any(is_control(c) for c in name) and not has_surrogate(name)
 
 
 def raised(function, *args):
@@ -119,7 +111,7 @@ def raised(function, *args):
 @example(param='name', value='nk%d')
 @example(param='name', value='\ud800')
 def test_check_ifname_accepts_exactly_the_valid_names(param, value):
-    error = raised(nk.check_ifname, param, value)
+    error = raised(pa.check_ifname, param, value)
     if valid_ifname(value):
         assert error is None
     else:
@@ -134,24 +126,24 @@ def test_check_ifname_accepts_exactly_the_valid_names(param, value):
 def test_check_ifname_accepts_nothing_the_kernel_refuses(value):
     """Every name check_ifname takes is one that dev_valid_name() takes too (byte 0xa0, in
     the UTF-8 of 'à', included): a task never gets as far as a kernel EINVAL."""
-    if raised(nk.check_ifname, 'name', value) is None:
+    if raised(pa.check_ifname, 'name', value) is None:
         assert kernel_dev_valid_name(value.encode('utf-8')), '%r is refused by the kernel' % value
         assert '%' not in value, "the kernel would expand '%%d' in %r to a number" % value
 
 
 @pytest.mark.parametrize('name', ['a' * 14, 'ü' * 6 + 'ab', 'nk0'])
 def test_default_peer_name_fits_when_name_leaves_a_byte(name):
-    assert nk.default_peer_name(name) == name + 'p'
-    nk.check_ifname('peer_name', nk.default_peer_name(name))
+    assert pa.default_peer_name(name) == name + 'p'
+    pa.check_ifname('peer_name', pa.default_peer_name(name))
 
 
 @CHECK
 @given(value=valid_names)
 def test_default_peer_name_is_valid_or_refused_with_a_hint(value):
-    error = raised(nk.default_peer_name, value)
+    error = raised(pa.default_peer_name, value)
     if len(value.encode('utf-8')) <= 14:
         assert error is None
-        assert valid_ifname(nk.default_peer_name(value))
+        assert valid_ifname(pa.default_peer_name(value))
     else:
         assert 'set peer_name' in str(error) and str(error).startswith('peer_name ')
 
@@ -164,7 +156,7 @@ def test_default_peer_name_is_valid_or_refused_with_a_hint(value):
 @example(name='a' * 256)
 @example(name='ü' * 128)
 def test_check_netns_name_raises_only_netkit_errors_naming_peer_netns(name):
-    error = raised(nk.check_netns_name, name)
+    error = raised(pa.check_netns_name, name)
     if error is not None:
         assert str(error).startswith('peer_netns ')
         assert not any(is_control(c) for c in str(error))
@@ -178,13 +170,13 @@ def test_check_netns_name_raises_only_netkit_errors_naming_peer_netns(name):
 @example(name='ü' * 128)
 def test_check_netns_name_accepts_exactly_the_names_ip_netns_takes(name):
     """Lone surrogates included: they have no UTF-8, so no file of /run/netns has them."""
-    assert (raised(nk.check_netns_name, name) is None) == valid_netns_name(name)
+    assert (raised(pa.check_netns_name, name) is None) == valid_netns_name(name)
 
 
 # ------------------------------------------------------------ desired_pair
 
 def pair_params(**values):
-    params = dict((key, spec.get('default')) for key, spec in nk.PAIR_ARGUMENT_SPEC.items())
+    params = dict((key, spec.get('default')) for key, spec in pa.PAIR_ARGUMENT_SPEC.items())
     params.update(values)
     return params
 
@@ -243,7 +235,7 @@ def test_desired_pair_names_the_first_bad_parameter(name, peer_name, peer_netns,
     problem = expected_problem(params)
     event('refused for %s' % problem if problem else 'accepted')
     try:
-        wanted = nk.desired_pair(params)
+        wanted = pa.desired_pair(params)
     except NetkitError as exc:
         assert problem is not None, 'refused %r: %s' % (params, exc)
         assert str(exc).startswith(problem + ' '), (problem, str(exc))
@@ -252,8 +244,8 @@ def test_desired_pair_names_the_first_bad_parameter(name, peer_name, peer_netns,
     assert wanted['name'] == name
     assert wanted['peer_name'] == (peer_name if peer_name is not None else name + 'p')
     assert valid_ifname(wanted['peer_name'])
-    assert set(wanted) == set(nk.SETTINGS) | {'name'}
-    for key in nk.SETTINGS:
+    assert set(wanted) == set(pa.SETTINGS) | {'name'}
+    for key in pa.SETTINGS:
         if key != 'peer_name':
             assert wanted[key] == params[key]
 
@@ -272,7 +264,7 @@ def test_desired_pair_checks_sizes_and_link_local(name, peer_name, mtu, peer_mtu
                          headroom=headroom, tailroom=tailroom, link_local=link_local)
     problem = expected_problem(params)
     event('refused for %s' % problem if problem else 'accepted')
-    error = raised(nk.desired_pair, params)
+    error = raised(pa.desired_pair, params)
     if problem is None:
         assert error is None
     else:
@@ -284,100 +276,82 @@ def test_desired_pair_checks_sizes_and_link_local(name, peer_name, mtu, peer_mtu
 def test_desired_pair_does_not_change_its_input():
     params = pair_params(name='nk0', mtu=1500)
     copy = dict(params)
-    nk.desired_pair(params)
+    pa.desired_pair(params)
     assert params == copy
 
 
-# ------------------------------------------------------------ bpffs pin paths
+# ------------------------------------------------------------ examples
 
-pin_component = st.one_of(hostile_text, st.sampled_from(['x', 'xcnf-netkit', 'nk0', 'a b', 'a:b', '%s']))
-pin_paths = st.one_of(
-    st.lists(pin_component, min_size=1, max_size=4).map(lambda parts: '/sys/fs/bpf/' + '/'.join(parts)),
-    st.tuples(st.sampled_from(['/sys/fs/bpf', '/sys/fs/bpf/', '/sys/fs/bpfx', '//sys/fs/bpf/', 'sys/fs/bpf/',
-                               '/sys/fs/bpf/../', '/sys/fs/bpf/./', '/sys/fs/bpf//', '/etc/', '/']),
-              st.lists(pin_component, max_size=3)).map(lambda p: p[0] + '/'.join(p[1])),
-    hostile_text,
-)
+def test_interface_names_have_the_kernels_size():
+    assert pa.IFNAMSIZ == 16, 'IFNAMSIZ of include/uapi/linux/if.h, the terminating NUL included'
 
 
-@CHECK
-@given(path=pin_paths)
-@example(path='/sys/fs/bpf/xcnf-netkit/nk0')
-@example(path='/sys/fs/bpf/')
-@example(path='/sys/fs/bpf')
-@example(path='/sys/fs/bpf/x/')
-@example(path='/sys/fs/bpf/x/../../../etc')
-@example(path='/sys/fs/bpf/x/./y')
-@example(path='/sys/fs/bpf/x//y')
-@example(path='/sys/fs/bpf/x.y')
-@example(path='/sys/fs/bpf/x\x00y')
-@example(path='/etc')
-def test_check_pin_path_accepts_only_normalised_paths_below_bpffs(path):
-    error = raised(_bpf.check_pin_path, path)
-    if error is not None:
-        assert isinstance(error, _bpf.BpfError)
-        assert str(error).startswith('pin_path')
-        return
-    prefix = '/sys/fs/bpf/'
-    assert path.startswith(prefix) and len(path) > len(prefix)
-    assert os.path.normpath(path) == path
-    assert os.path.commonpath([path, '/sys/fs/bpf']) == '/sys/fs/bpf'
-    components = path[len(prefix):].split('/')
-    assert all(valid_pin_name(component) for component in components), components
+@pytest.mark.parametrize('name', ['nk0', 'a' * 15, 'eth-0_x', 'ü' * 7, 'x.y'])
+def test_accepts_names_the_kernel_accepts(name):
+    assert pa.check_ifname('name', name) is None
 
 
-@CHECK
-@given(parts=st.lists(pin_component, min_size=1, max_size=4))
-def test_check_pin_path_refuses_exactly_the_bad_components(parts):
-    path = '/sys/fs/bpf/' + '/'.join(parts)
-    components = path[len('/sys/fs/bpf/'):].split('/')
-    assert (raised(_bpf.check_pin_path, path) is None) == all(valid_pin_name(c) for c in components)
+@pytest.mark.parametrize('name,message', [
+    ('', 'must not be empty'),
+    ('a' * 16, 'is 16 bytes long'),
+    ('ü' * 8, 'is 16 bytes long'),
+    ('a/b', 'not a valid interface name'),
+    ('a:b', 'not a valid interface name'),
+    ('a b', 'not a valid interface name'),
+    ('nk%d', 'not a valid interface name'),
+    ('..', 'not a valid interface name'),
+    ('\ud800', 'is not valid UTF-8'),
+])
+def test_rejects_names_the_kernel_rejects(name, message):
+    with pytest.raises(NetkitError, match=message):
+        pa.check_ifname('peer_name', name)
 
 
-@CHECK
-@given(param=st.sampled_from(['pin_path', 'device']), names=st.lists(hostile_text, max_size=4))
-def test_check_pin_names_names_the_parameter(param, names):
-    error = raised(_bpf.check_pin_names, param, names)
-    if all(valid_pin_name(name) for name in names):
+def test_default_peer_name_appends_p():
+    assert pa.default_peer_name('nk0') == 'nk0p'
+    with pytest.raises(NetkitError, match='shorten name to at most 14 bytes or set peer_name'):
+        pa.default_peer_name('a' * 15)
+
+
+def test_desired_pair_fills_the_peer_name_and_checks_ranges():
+    assert pa.desired_pair(pair_params(name='nk0'))['peer_name'] == 'nk0p'
+    with pytest.raises(NetkitError, match='mtu 10 is out of range'):
+        pa.desired_pair(pair_params(name='nk0', mtu=10))
+    with pytest.raises(NetkitError, match='peer_name must differ'):
+        pa.desired_pair(pair_params(name='nk0', peer_name='nk0'))
+    assert pa.desired_pair(pair_params(name='nk0', peer_name='nk0', peer_netns='blue'))['peer_name'] == 'nk0'
+    with pytest.raises(NetkitError, match='peer_netns'):
+        pa.desired_pair(pair_params(name='nk0', peer_netns='../x'))
+    with pytest.raises(NetkitError, match='headroom must be 0 to 65535 bytes'):
+        pa.desired_pair(pair_params(name='nk0', headroom=65536))
+
+
+def test_deleting_needs_no_room_for_the_default_peer_name():
+    assert pa.desired_pair(pair_params(name='a' * 15, state='absent'))['peer_name'] is None
+    with pytest.raises(NetkitError, match='peer_name defaults to name'):
+        pa.desired_pair(pair_params(name='a' * 15))
+
+
+@pytest.mark.parametrize('wanted,pair,message', [
+    (dict(link_local=True), dict(mtu=1500, peer_mtu=1279), 'and peer_mtu is 1279: raise peer_mtu or drop link_local'),
+    (dict(link_local=True, mtu=1000), dict(mtu=1500, peer_mtu=1500), 'and mtu is 1000: raise mtu'),
+    (dict(link_local=True, mtu=1500, peer_mtu=1500), dict(mtu=1000, peer_mtu=1000), None),
+    (dict(link_local=False), dict(mtu=68, peer_mtu=68), None),
+    (dict(link_local=None, mtu=68), dict(), None),
+    (dict(link_local=True), dict(mtu=None, peer_mtu=None), None),
+])
+def test_link_local_checks_the_mtu_each_end_will_have(wanted, pair, message):
+    """The task's MTU where it sets one, else the pair's."""
+    error = raised(pa.check_link_local_mtu, wanted, pair)
+    if message is None:
         assert error is None
     else:
-        assert isinstance(error, _bpf.BpfError)
-        assert str(error).startswith(param + ': ')
-        assert not any(is_control(c) for c in str(error))
+        assert str(error).startswith('link_local needs an MTU of at least 1280 on both ends (IPv6), ')
+        assert message in str(error)
 
 
-@CHECK
-@given(device=valid_names)
-def test_default_pin_dir_is_below_the_collections_directory(device):
-    """Without pin_path, the pin directory is the primary's name under DEFAULT_PIN_DIR,
-    or a BpfError about device (interface names may have a dot, bpffs names may not)."""
-    error = raised(_bpf.pin_dir_of, {}, device)
-    if '.' in device:
-        assert str(error).startswith('device: ')
-    else:
-        assert error is None
-        pin_dir = _bpf.pin_dir_of({}, device)
-        assert os.path.dirname(pin_dir) == _bpf.DEFAULT_PIN_DIR
-        _bpf.check_pin_path(pin_dir)
-
-
-# ------------------------------------------------------------ programs
-
-programs = st.lists(st.fixed_dictionaries({'name': hostile_text, 'attach': st.sampled_from(sorted(_bpf.HOOKS))}),
-                    max_size=4)
-
-
-@CHECK
-@given(programs=programs)
-@example(programs=[{'name': 'a', 'attach': 'peer'}, {'name': 'a', 'attach': 'primary'}])
-@example(programs=[{'name': 'a', 'attach': 'peer'}, {'name': 'b', 'attach': 'peer'}])
-def test_hooks_of_gives_one_program_per_hook(programs):
-    names = [program['name'] for program in programs]
-    hooks = [program['attach'] for program in programs]
-    error = raised(_bpf.hooks_of, programs)
-    if len(set(names)) == len(names) and len(set(hooks)) == len(hooks):
-        assert error is None
-        assert _bpf.hooks_of(programs) == dict((p['name'], p['attach']) for p in programs)
-    else:
-        assert isinstance(error, _bpf.BpfError)
-        assert str(error).startswith('programs: ')
+def test_the_argument_spec_has_every_setting():
+    assert set(pa.SETTINGS) | {'name', 'state', 'recreate'} == set(pa.PAIR_ARGUMENT_SPEC)
+    assert pa.PAIR_ARGUMENT_SPEC['name']['required'] is True
+    assert (pa.PAIR_ARGUMENT_SPEC['state']['default'], pa.PAIR_ARGUMENT_SPEC['up']['default'],
+            pa.PAIR_ARGUMENT_SPEC['recreate']['default']) == ('present', True, False)

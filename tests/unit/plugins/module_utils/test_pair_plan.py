@@ -1,12 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xcnf.netkit contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The planner (plan_pairs, plan_one, check_creatable, check_changeable) on hosts given as data.
+"""The planner of module_utils/_pair_plan.py (plan_pairs, plan_one, check_creatable,
+check_changeable, carried_over, predict_after...) on hosts given as data.
 
-The real Snapshot reads a FakeKernel that returns link and address facts in the shape
-link_facts() and Kernel.addresses() decode them, so Snapshot.pair_from_primary() and
-netkit_attributes() run as they do on a host. No socket, no netkit, no root. Network
-namespaces that must exist are files in a pytest tmp_path (netns_path is patched).
+The real Snapshot reads a FakeKernel (pair_hosts.py) that returns link and address
+facts as the kernel would. No socket, no netkit, no root. Network namespaces that must
+exist are files in a pytest tmp_path (netns_path is patched).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,82 +19,24 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.xcnf.netkit.plugins.module_utils import _netkit as nk
+from ansible_collections.xcnf.netkit.plugins.module_utils import _pair_plan
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
+from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import CREATION_SETTINGS
+from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import SETTINGS, desired_pair
+from ansible_collections.xcnf.netkit.plugins.module_utils._pair_plan import (
+    CONFIGURE, CREATE, DELETE, RECREATE, Plan, as_it_was, blocked_message, carried_over, device_keys, diff_view,
+    plan_pair, plan_pairs, predict_after,
+)
+from ansible_collections.xcnf.netkit.plugins.module_utils._pair_snapshot import Snapshot
+from ansible_collections.xcnf.netkit.tests.unit.plugins.module_utils.pair_hosts import (
+    FakeKernel, entry, host, link, netkit,
+)
 
 CHECK = settings(max_examples=200, deadline=None)
 
 
-class FakeKernel:
-    """What Snapshot asks of a Kernel, answered from data: links and addresses per namespace, nsids."""
-
-    def __init__(self, links, addresses=None, netns_ids=None):
-        self._links = links
-        self._addresses = addresses or {}
-        self._netns_ids = netns_ids or {}
-
-    def links(self, netns=None):
-        return copy.deepcopy(self._links.get(netns, []))
-
-    def addresses(self, netns=None, consistent=True):
-        return copy.deepcopy(self._addresses.get(netns, {}))
-
-    def netns_ids(self):
-        return dict(self._netns_ids)
-
-
-def netkit(primary=True, rooms=False, **settings):
-    """IFLA_INFO_DATA as link_facts() decodes it; rooms: the kernel reports headroom and tailroom (6.14+)."""
-    facts = {'primary': primary, 'mode': 'l3', 'policy': 'forward', 'peer_policy': 'forward', 'scrub': 'default',
-             'peer_scrub': 'default', 'headroom': 0 if rooms else None, 'tailroom': 0 if rooms else None}
-    facts.update(settings)
-    return facts
-
-
-def link(name, index, peer=None, kind='netkit', netnsid=None, mtu=1500, up=True, addrgenmode='random', data=None):
-    return {'index': index, 'name': name, 'kind': kind, 'up': up, 'carrier': up, 'mtu': mtu, 'link': peer,
-            'link_netnsid': netnsid, 'addrgenmode': addrgenmode,
-            'netkit': (data if data is not None else netkit()) if kind == 'netkit' else None}
-
-
-def link_local(address):
-    return [{'address': address, 'prefixlen': 64, 'stable_privacy': True}]
-
-
-def host(rooms=False, extra=()):
-    """A host with:
-    nk0/nk0p   both ends here, link-local addresses, defaults;
-    nk1/nk1p   the peer in network namespace blue (nsid 1), mode l2, blackhole, MTUs 9000 and 4000;
-    nk2/nk2p   MTU 1000 on both ends (no IPv6);
-    other0     a netkit pair outside the prefix nk; ve0 and nkv, veth devices; lo."""
-    data = dict(rooms=rooms)
-    links = {
-        None: [
-            link('lo', 1, kind=None, addrgenmode='eui64'),
-            link('nk0', 5, 4, data=netkit(**data)), link('nk0p', 4, 5, data=netkit(primary=False, **data)),
-            link('nk1', 7, 3, netnsid=1, mtu=9000, data=netkit(mode='l2', policy='blackhole', **data)),
-            link('nk2', 9, 8, mtu=1000, addrgenmode=None, data=netkit(**data)),
-            link('nk2p', 8, 9, mtu=1000, addrgenmode=None, data=netkit(primary=False, **data)),
-            link('other0', 11, 10, data=netkit(**data)), link('other0p', 10, 11, data=netkit(primary=False, **data)),
-            link('ve0', 12, 13, kind='veth'), link('ve0p', 13, 12, kind='veth'), link('nkv', 14, 15, kind='veth'),
-        ] + list(extra),
-        'blue': [link('nk1p', 3, 7, netnsid=0, mtu=4000, data=netkit(primary=False, mode='l2', **data))],
-    }
-    addresses = {None: {5: link_local('fe80::5'), 4: link_local('fe80::4'), 11: link_local('fe80::11'),
-                        10: link_local('fe80::10')},
-                 'blue': {3: link_local('fe80::3')}}
-    return FakeKernel(links, addresses, {1: 'blue'})
-
-
-def entry(**values):
-    """One entry of netkit_pairs' list as Ansible hands it over: every option, defaults filled in."""
-    params = dict((key, spec.get('default')) for key, spec in nk.PAIR_ARGUMENT_SPEC.items())
-    params.update(values)
-    return params
-
-
 def plan(kernel, *entries, **kwargs):
-    return nk.plan_pairs(nk.Snapshot(kernel), list(entries), **kwargs)
+    return plan_pairs(Snapshot(kernel), list(entries), **kwargs)
 
 
 def refusal(kernel, *entries, **kwargs):
@@ -106,35 +48,12 @@ def refusal(kernel, *entries, **kwargs):
 @pytest.fixture
 def namespaces(tmp_path, monkeypatch):
     """Named network namespaces as files of a tmp_path: blue exists, others do not."""
-    monkeypatch.setattr(nk, 'netns_path', lambda name: str(tmp_path / name))
+    monkeypatch.setattr(_pair_plan, 'netns_path', lambda name: str(tmp_path / name))
     (tmp_path / 'blue').write_text('')
     return tmp_path
 
 
-# ------------------------------------------------------------ reading the snapshot
-
-def test_snapshot_reads_pairs_as_the_host_has_them():
-    snapshot = nk.Snapshot(host())
-    pair = snapshot.pair('nk1')
-    assert (pair['peer_name'], pair['peer_netns'], pair['peer_ifindex'], pair['ifindex']) == ('nk1p', 'blue', 3, 7)
-    assert (pair['mtu'], pair['peer_mtu'], pair['mode'], pair['policy']) == (9000, 4000, 'l2', 'blackhole')
-    assert snapshot.pair('nk0')['link_local'] is True
-    assert snapshot.pair('nk0')['addresses'] == ['fe80::5'] and snapshot.pair('nk0')['peer_addresses'] == ['fe80::4']
-    assert snapshot.pair('nk2')['link_local'] is False, 'below 1280 an end has no IPv6'
-    assert snapshot.pair('nk9') is None
-    assert [p['name'] for p in snapshot.all_pairs()] == ['nk0', 'nk1', 'nk2', 'other0']
-
-
-def test_a_peer_in_an_unnamed_namespace_is_known_by_its_nsid():
-    # Index 23 in the host namespace is another device: the peer's index counts in its own namespace.
-    kernel = host(extra=[link('nk4', 22, 23, netnsid=3), link('dummy0', 23, kind='dummy')])
-    pair = nk.Snapshot(kernel).pair('nk4')
-    assert (pair['peer_netns'], pair['peer_ifindex'], pair['peer_name'], pair['peer_mtu']) == ('nsid:3', 23, None, None)
-    assert pair['up'] is None and pair['link_local'] is None, 'unknown for an end that cannot be read'
-    [deleted] = plan(kernel, entry(name='nk4', state='absent'))
-    assert (deleted['action'], deleted['before']) == ('delete', pair)
-    assert 'nk4' in [p['wanted']['name'] for p in plan(kernel, prune_prefix='nk') if p.get('pruned')]
-
+# ------------------------------------------------------------ what the snapshot has
 
 @pytest.mark.parametrize('name,message', [
     ('ve0', 'a veth device named ve0 already exists and is not a netkit pair'),
@@ -145,17 +64,33 @@ def test_names_of_devices_that_are_not_primaries_are_refused(name, message):
     assert message in refusal(host(), entry(name=name))
 
 
+def test_a_pair_whose_peer_is_in_an_unnamed_namespace_can_only_be_deleted():
+    kernel = host(extra=[link('nk4', 22, 23, netnsid=3), link('dummy0', 23, kind='dummy')])
+    pair = Snapshot(kernel).pair('nk4')
+    [deleted] = plan(kernel, entry(name='nk4', state='absent'))
+    assert (deleted.action, deleted.before) == ('delete', pair)
+    assert device_keys(deleted) == [(None, 'nk4'), ('nsid:3', None)]
+    assert 'nk4' in [p.name for p in plan(kernel, prune_prefix='nk') if p.pruned]
+    message = refusal(kernel, entry(name='nk4'))
+    assert message.startswith('the peer of netkit primary nk4 is in a network namespace without a name under '
+                              '/run/netns (nsid:3)')
+
+
 # ------------------------------------------------------------ one entry per device
 
+ALREADY = 'pairs[1] (%s): the device %s is named by pairs[0] already'
+
+
 @pytest.mark.parametrize('entries,message', [
-    ([entry(name='nk5'), entry(name='nk5', state='absent')], 'pairs[1] (nk5): the device nk5 is named by pairs[0] already'),
-    ([entry(name='nk5', state='absent'), entry(name='nk5')], 'pairs[1] (nk5): the device nk5 is named by pairs[0] already'),
-    ([entry(name='nk0'), entry(name='nk0', state='absent')], 'pairs[1] (nk0): the device nk0 is named by pairs[0] already'),
+    ([entry(name='nk5'), entry(name='nk5', state='absent')], ALREADY % ('nk5', 'nk5')),
+    ([entry(name='nk5', state='absent'), entry(name='nk5')], ALREADY % ('nk5', 'nk5')),
+    ([entry(name='nk0'), entry(name='nk0', state='absent')], ALREADY % ('nk0', 'nk0')),
     ([entry(name='nk0', state='absent'), entry(name='nk0', state='absent')], 'the device nk0 is named by pairs[0]'),
-    ([entry(name='nk5', peer_name='nk6'), entry(name='nk6')], 'pairs[1] (nk6): the device nk6 is named by pairs[0] already'),
-    ([entry(name='nk6'), entry(name='nk5', peer_name='nk6')], 'pairs[1] (nk5): the device nk6 is named by pairs[0] already'),
+    ([entry(name='nk5', peer_name='nk6'), entry(name='nk6')], ALREADY % ('nk6', 'nk6')),
+    ([entry(name='nk6'), entry(name='nk5', peer_name='nk6')], ALREADY % ('nk5', 'nk6')),
     ([entry(name='nk5', peer_name='nkx'), entry(name='nk6', peer_name='nkx')], 'the device nkx is named by pairs[0]'),
-    ([entry(name='nk7'), entry(name='nk8'), entry(name='nk5', peer_name='nk8')], 'pairs[2] (nk5): the device nk8 is named by pairs[1]'),
+    ([entry(name='nk7'), entry(name='nk8'), entry(name='nk5', peer_name='nk8')],
+     'pairs[2] (nk5): the device nk8 is named by pairs[1]'),
 ])
 def test_a_device_belongs_to_one_entry_whatever_the_states(entries, message):
     assert message in refusal(host(), *entries)
@@ -165,13 +100,13 @@ def test_an_absent_entry_claims_the_peer_the_pair_really_has():
     """Not the default name + 'p': a pair whose peer is zz leaves nk3p free for another entry."""
     kernel = host(extra=[link('nk3', 20, 21), link('zz', 21, 20, data=netkit(primary=False))])
     plans = plan(kernel, entry(name='nk3', state='absent'), entry(name='nk3p'))
-    assert [p['action'] for p in plans] == ['delete', 'create']
-    assert nk.device_keys(plans[0]) == [(None, 'nk3'), (None, 'zz')]
+    assert [p.action for p in plans] == ['delete', 'create']
+    assert device_keys(plans[0]) == [(None, 'nk3'), (None, 'zz')]
 
 
 def test_ends_in_different_namespaces_may_share_a_name(namespaces):
     plans = plan(host(), entry(name='nk5', peer_name='nk6', peer_netns='blue'), entry(name='nk6'))
-    assert [(p['wanted']['name'], p['action']) for p in plans] == [('nk5', 'create'), ('nk6', 'create')]
+    assert [(p.name, p.action) for p in plans] == [('nk5', 'create'), ('nk6', 'create')]
 
 
 def test_a_single_entry_has_no_position_in_its_message():
@@ -184,8 +119,8 @@ def test_a_single_entry_has_no_position_in_its_message():
 
 def test_a_new_pair_is_planned_for_creation():
     [only] = plan(host(), entry(name='nk5', mtu=9000))
-    assert (only['action'], only['before'], only['state']) == ('create', None, 'present')
-    assert only['wanted']['peer_name'] == 'nk5p' and only['wanted']['mtu'] == 9000
+    assert (only.action, only.before, only.state) == ('create', None, 'present')
+    assert only.wanted['peer_name'] == 'nk5p' and only.wanted['mtu'] == 9000
 
 
 @pytest.mark.parametrize('peer,message', [
@@ -216,12 +151,12 @@ def test_room_settings_on_a_kernel_that_does_not_report_them(key, value):
 
 
 def test_headroom_on_a_kernel_that_reports_it():
-    assert [p['action'] for p in plan(host(rooms=True), entry(name='nk5', headroom=64))] == ['create']
+    assert [p.action for p in plan(host(rooms=True), entry(name='nk5', headroom=64))] == ['create']
 
 
 def test_headroom_is_planned_when_no_netkit_device_tells_what_the_kernel_knows():
     kernel = FakeKernel({None: [link('lo', 1, kind=None)]})
-    assert [p['action'] for p in plan(kernel, entry(name='nk5', headroom=64))] == ['create']
+    assert [p.action for p in plan(kernel, entry(name='nk5', headroom=64))] == ['create']
 
 
 def test_link_local_needs_ipv6_sized_mtus():
@@ -231,19 +166,19 @@ def test_link_local_needs_ipv6_sized_mtus():
     # The pair's own MTU counts where the task sets none; a task that raises it is fine.
     assert 'link_local needs an MTU of at least 1280' in refusal(host(), entry(name='nk2', link_local=True))
     [raised] = plan(host(), entry(name='nk2', link_local=True, mtu=1500, peer_mtu=1500))
-    assert raised['action'] == 'configure'
+    assert raised.action == 'configure'
 
 
 # ------------------------------------------------------------ changing
 
 def test_a_pair_as_asked_needs_nothing():
-    assert [p['action'] for p in plan(host(), entry(name='nk0'), entry(name='nk1', mode='l2', mtu=9000))] == [None, None]
+    assert [p.action for p in plan(host(), entry(name='nk0'), entry(name='nk1', mode='l2', mtu=9000))] == [None, None]
 
 
 def test_live_settings_are_configured():
     [only] = plan(host(), entry(name='nk0', policy='blackhole', mtu=9000, up=False))
-    assert only['action'] == 'configure'
-    assert only['before'] == nk.Snapshot(host()).pair('nk0')
+    assert only.action == 'configure'
+    assert only.before == Snapshot(host()).pair('nk0')
 
 
 def test_a_pair_with_another_peer_is_left_alone():
@@ -255,7 +190,8 @@ def test_a_pair_with_another_peer_is_left_alone():
     ('nk0', dict(mode='l2'), 'mode is l3, the task wants l2'),
     ('nk1', dict(mode='l3'), 'mode is l2, the task wants l3'),
     ('nk0', dict(scrub='none'), 'scrub is default, the task wants none'),
-    ('nk0', dict(peer_scrub='none', mode='l2'), 'mode is l3, the task wants l2, peer_scrub is default, the task wants none'),
+    ('nk0', dict(peer_scrub='none', mode='l2'),
+     'mode is l3, the task wants l2, peer_scrub is default, the task wants none'),
 ])
 def test_creation_time_settings_need_recreate(name, change, now):
     message = refusal(host(), entry(name=name, **change))
@@ -270,11 +206,12 @@ def test_room_settings_need_recreate_where_the_kernel_knows_them():
 
 def test_recreate_carries_the_old_pair_over():
     [only] = plan(host(), entry(name='nk1', mode='l3', recreate=True))
-    assert only['action'] == 'recreate'
-    wanted = only['wanted']
+    assert only.action == 'recreate'
+    wanted = only.wanted
     assert wanted['mode'] == 'l3', 'what the task asks for'
     # What the task does not mention is what the pair had: nothing lost by re-creating it.
-    assert (wanted['mtu'], wanted['peer_mtu'], wanted['policy'], wanted['peer_policy']) == (9000, 4000, 'blackhole', 'forward')
+    assert (wanted['mtu'], wanted['peer_mtu'], wanted['policy'], wanted['peer_policy']) == (
+        9000, 4000, 'blackhole', 'forward')
     assert (wanted['peer_name'], wanted['peer_netns']) == ('nk1p', 'blue')
     assert (wanted['scrub'], wanted['peer_scrub']) == ('default', 'default')
     assert wanted['up'] is True
@@ -282,57 +219,58 @@ def test_recreate_carries_the_old_pair_over():
 
 def test_recreate_lets_the_task_override_what_it_carries_over():
     [only] = plan(host(), entry(name='nk1', mode='l3', mtu=1500, policy='forward', recreate=True))
-    assert (only['wanted']['mtu'], only['wanted']['peer_mtu'], only['wanted']['policy']) == (1500, 4000, 'forward')
+    assert (only.wanted['mtu'], only.wanted['peer_mtu'], only.wanted['policy']) == (1500, 4000, 'forward')
 
 
 def test_recreate_keeps_link_local_only_where_the_new_mtu_allows_it():
     [kept] = plan(host(), entry(name='nk0', mode='l2', recreate=True))
-    assert kept['wanted']['link_local'] is True
+    assert kept.wanted['link_local'] is True
     [dropped] = plan(host(), entry(name='nk0', mode='l2', mtu=1000, recreate=True))
-    assert dropped['wanted']['link_local'] is None
+    assert dropped.wanted['link_local'] is None
 
 
 def test_recreate_is_only_for_creation_time_settings():
     [only] = plan(host(), entry(name='nk0', mtu=9000, recreate=True))
-    assert only['action'] == 'configure'
+    assert only.action == 'configure'
 
 
 def test_a_peer_moves_only_where_its_name_is_free(namespaces):
     kernel = host(extra=[link('nk3', 20, 21), link('nk3p', 21, 20, data=netkit(primary=False))])
     kernel._links['blue'].append(link('nk3p', 30, kind='dummy'))
-    assert 'peer_netns blue has a dummy device named nk3p already' in refusal(kernel, entry(name='nk3', peer_netns='blue'))
+    message = refusal(kernel, entry(name='nk3', peer_netns='blue'))
+    assert 'peer_netns blue has a dummy device named nk3p already' in message
     assert "network namespace 'red' does not exist" in refusal(kernel, entry(name='nk3', peer_netns='red'))
     [moved] = plan(kernel, entry(name='nk0', peer_netns='blue'))
-    assert moved['action'] == 'configure'
+    assert moved.action == 'configure'
     # Moving loses the peer's IPv6 settings: the plan asks for the link-local addresses the pair had.
-    assert moved['wanted']['link_local'] is True
+    assert moved.wanted['link_local'] is True
 
 
 def test_deleting_a_pair_with_a_15_byte_name_names_its_peer():
     kernel = host(extra=[link('a' * 15, 20, 21), link('b', 21, 20, data=netkit(primary=False))])
     [only] = plan(kernel, entry(name='a' * 15, peer_name='b', state='absent'))
-    assert (only['action'], only['before']['ifindex']) == ('delete', 20)
+    assert (only.action, only.before['ifindex']) == ('delete', 20)
 
 
 def test_deleting_what_is_not_there_needs_nothing():
-    assert [p['action'] for p in plan(host(), entry(name='nk5', state='absent'))] == [None]
+    assert [p.action for p in plan(host(), entry(name='nk5', state='absent'))] == [None]
 
 
 # ------------------------------------------------------------ pruning
 
 def test_prune_deletes_only_unlisted_netkit_primaries_with_the_prefix():
     plans = plan(host(), entry(name='nk0'), entry(name='nk5'), prune_prefix='nk')
-    pruned = [p for p in plans if p.get('pruned')]
+    pruned = [p for p in plans if p.pruned]
     # Not nk0 (listed), nk0p/nk2p (peers), nkv (veth), other0 (another prefix), nk1p (another namespace).
-    assert [p['wanted']['name'] for p in pruned] == ['nk1', 'nk2']
-    assert all(p['action'] == 'delete' and p['state'] == 'absent' for p in pruned)
-    assert pruned[0]['before'] == nk.Snapshot(host()).pair('nk1')
-    assert [p['wanted']['name'] for p in plans[:2]] == ['nk0', 'nk5'], 'listed entries first, in order'
+    assert [p.name for p in pruned] == ['nk1', 'nk2']
+    assert all(p.action == 'delete' and p.state == 'absent' for p in pruned)
+    assert pruned[0].before == Snapshot(host()).pair('nk1')
+    assert [p.name for p in plans[:2]] == ['nk0', 'nk5'], 'listed entries first, in order'
 
 
 def test_prune_spares_pairs_the_list_names_as_absent():
     plans = plan(host(), entry(name='nk1', state='absent'), prune_prefix='nk')
-    assert [(p['wanted']['name'], p['action'], bool(p.get('pruned'))) for p in plans] == [
+    assert [(p.name, p.action, bool(p.pruned)) for p in plans] == [
         ('nk1', 'delete', False), ('nk0', 'delete', True), ('nk2', 'delete', True)]
 
 
@@ -358,7 +296,7 @@ entries = st.lists(st.builds(
 @given(entries=entries, prefix=st.sampled_from([None, 'nk', 'other', 'x']), rooms=st.booleans())
 def test_plans_are_consistent_or_refused(entries, prefix, rooms):
     kernel = host(rooms=rooms)
-    fresh = nk.Snapshot(kernel)
+    fresh = Snapshot(kernel)
     try:
         plans = plan(kernel, *copy.deepcopy(entries), prune_prefix=prefix)
     except NetkitError as exc:
@@ -366,30 +304,30 @@ def test_plans_are_consistent_or_refused(entries, prefix, rooms):
         if len(entries) > 1:
             assert str(exc).startswith('pairs[')
         return
-    event('planned %s' % ' '.join(sorted(str(one['action']) for one in plans)) if plans else 'planned nothing')
+    event('planned %s' % ' '.join(sorted(str(one.action) for one in plans)) if plans else 'planned nothing')
     listed, pruned = plans[:len(entries)], plans[len(entries):]
     devices = []
     for params, one in zip(entries, listed):
-        assert one['wanted']['name'] == params['name'] and not one.get('pruned')
+        assert one.name == params['name'] and not one.pruned
         before = fresh.pair(params['name'])
-        assert one['before'] == before
+        assert one.before == before
         if params['state'] == 'absent':
-            assert one['action'] == ('delete' if before is not None else None)
+            assert one.action == ('delete' if before is not None else None)
         elif before is None:
-            assert one['action'] == 'create'
-            assert params['name'] not in fresh.links() and one['wanted']['peer_name'] not in fresh.links()
+            assert one.action == 'create'
+            assert params['name'] not in fresh.links() and one.wanted['peer_name'] not in fresh.links()
         else:
-            assert one['action'] in (None, 'configure', 'recreate')
-            assert one['action'] != 'recreate' or params['recreate']
-        devices.extend(nk.device_keys(one))
+            assert one.action in (None, 'configure', 'recreate')
+            assert one.action != 'recreate' or params['recreate']
+        devices.extend(device_keys(one))
     assert len(devices) == len(set(devices)), 'a device named by two entries'
     names = set(params['name'] for params in entries)
     expected = sorted(name for name, facts in fresh.links().items()
                       if prefix and name.startswith(prefix) and name not in names and facts['kind'] == 'netkit'
                       and facts['netkit']['primary'])
-    assert [one['wanted']['name'] for one in pruned] == expected
+    assert [one.name for one in pruned] == expected
     for one in pruned:
-        assert (one['action'], one['pruned'], one['before']) == ('delete', True, fresh.pair(one['wanted']['name']))
+        assert (one.action, one.pruned, one.before) == ('delete', True, fresh.pair(one.name))
 
 
 # ------------------------------------------------------------ check mode's prediction and diff
@@ -424,14 +362,14 @@ PLACEHOLDER = ['(chosen by the kernel when applied)']
 @given(before=existing_pairs, wanted=wanted_settings)
 def test_prediction_has_every_setting_the_task_asks_for(before, wanted):
     kept = copy.deepcopy(before)
-    after = nk.predict_after(before, wanted)
+    after = predict_after(before, wanted)
     assert before == kept, 'predict_after changed the pair it was given'
     for key, value in wanted.items():
         if value is not None:
             assert after[key] == value, key
     for key in set(before) - set(wanted) - {'addresses', 'peer_addresses'}:
         assert after[key] == before[key], key
-    for key in nk.SETTINGS:
+    for key in SETTINGS:
         if wanted[key] is None and key != 'link_local':
             assert after[key] == before[key], key
     crosses = any(None not in (before[key], wanted[key]) and (before[key] < 1280) != (wanted[key] < 1280)
@@ -448,42 +386,132 @@ def test_prediction_has_every_setting_the_task_asks_for(before, wanted):
 @CHECK
 @given(before=st.one_of(st.none(), existing_pairs), wanted=wanted_settings)
 def test_diff_shows_settings_and_addresses_never_indexes(before, wanted):
-    after = nk.predict_after(before, wanted)
-    view = nk.diff_view(after)
-    assert set(view) == set(nk.SETTINGS) | {'name', 'state', 'addresses', 'peer_addresses'}
+    after = predict_after(before, wanted)
+    view = diff_view(after)
+    assert set(view) == set(SETTINGS) | {'name', 'state', 'addresses', 'peer_addresses'}
     assert 'ifindex' not in view and 'peer_ifindex' not in view
     assert view['state'] == 'present'
     assert all(view[key] == after.get(key) for key in view if key != 'state')
-    assert nk.diff_view(None) == {'state': 'absent'}
+    assert diff_view(None) == {'state': 'absent'}
 
 
 @CHECK
 @given(before=existing_pairs, wanted=wanted_settings)
 def test_plan_lists_what_differs_and_blocks_creation_settings(before, wanted):
-    changes, blocked = nk.plan_pair(before, wanted)
-    for key in nk.SETTINGS:
+    changes, blocked = plan_pair(before, wanted)
+    for key in SETTINGS:
         differs = key != 'peer_name' and wanted[key] is not None and wanted[key] != before[key]
         assert (key in changes) == differs, key
         if differs:
             assert changes[key] == (before[key], wanted[key])
-    assert blocked == dict((key, change) for key, change in changes.items() if key in nk.CREATION_SETTINGS)
+    assert blocked == dict((key, change) for key, change in changes.items() if key in CREATION_SETTINGS)
 
 
 @CHECK
-@given(before=existing_pairs, asked=st.sets(st.sampled_from(nk.SETTINGS)))
+@given(before=existing_pairs, asked=st.sets(st.sampled_from(SETTINGS)))
 def test_a_task_that_asks_for_what_is_there_changes_nothing(before, asked):
-    wanted = dict((key, before[key] if key in asked else None) for key in nk.SETTINGS)
+    wanted = dict((key, before[key] if key in asked else None) for key in SETTINGS)
     wanted.update(name=before['name'], peer_name=before['peer_name'])
-    assert nk.plan_pair(before, wanted) == ({}, {})
-    assert nk.predict_after(before, wanted) == before
+    assert plan_pair(before, wanted) == ({}, {})
+    assert predict_after(before, wanted) == before
 
 
 @CHECK
 @given(wanted=wanted_settings)
 def test_prediction_for_a_new_pair_has_the_kernels_defaults(wanted):
-    after = nk.predict_after(None, wanted)
-    defaults = {'mode': 'l3', 'policy': 'forward', 'peer_policy': 'forward', 'scrub': 'default', 'peer_scrub': 'default'}
+    after = predict_after(None, wanted)
+    defaults = {'mode': 'l3', 'policy': 'forward', 'peer_policy': 'forward', 'scrub': 'default',
+                'peer_scrub': 'default'}
     for key, default in defaults.items():
         assert after[key] == (wanted[key] if wanted[key] is not None else default)
     assert after['peer_netns'] == wanted['peer_netns']
     assert after['addresses'] == after['peer_addresses'] == (PLACEHOLDER if wanted['link_local'] else [])
+
+
+# ------------------------------------------------------------ Plan
+
+def test_a_plan_is_named_after_its_primary():
+    one = Plan(wanted={'name': 'nk0', 'peer_name': 'nk0p'}, before=None, state='present')
+    assert (one.name, one.action, one.pruned) == ('nk0', None, False)
+    assert (CREATE, CONFIGURE, RECREATE, DELETE) == ('create', 'configure', 'recreate', 'delete')
+
+
+# ------------------------------------------------------------ plan_pair and its message
+
+def existing(**kwargs):
+    pair = {'name': 'nk0', 'ifindex': 5, 'peer_name': 'nk0p', 'peer_ifindex': 4, 'peer_netns': None,
+            'mode': 'l3', 'policy': 'forward', 'peer_policy': 'forward', 'scrub': 'default',
+            'peer_scrub': 'default', 'headroom': None, 'tailroom': None, 'mtu': 1500, 'peer_mtu': 1500,
+            'up': True, 'link_local': True, 'addresses': ['fe80::1'], 'peer_addresses': ['fe80::2']}
+    pair.update(kwargs)
+    return pair
+
+
+def asked(**kwargs):
+    return desired_pair(entry(name='nk0', **kwargs))
+
+
+def test_plan_compares_only_what_the_task_sets():
+    assert plan_pair(existing(), asked()) == ({}, {})
+    assert plan_pair(existing(mode='l2', mtu=9000), asked()) == ({}, {})
+
+
+def test_plan_lists_live_and_creation_time_changes():
+    changes, blocked = plan_pair(existing(), asked(policy='blackhole', mode='l2', mtu=9000))
+    assert changes == {'policy': ('forward', 'blackhole'), 'mode': ('l3', 'l2'), 'mtu': (1500, 9000)}
+    assert blocked == {'mode': ('l3', 'l2')}
+    assert blocked_message('nk0', blocked) == (
+        'netkit pair nk0: mode is l3, the task wants l2; the kernel fixes these when it creates a pair. '
+        'Set recreate=true to delete and re-create it (traffic stops meanwhile), or change the task.')
+
+
+def test_headroom_unknown_to_the_kernel_is_a_change():
+    _changes, blocked = plan_pair(existing(), asked(headroom=64))
+    assert blocked == {'headroom': (None, 64)}
+
+
+# ------------------------------------------------------------ re-creating
+
+def test_carried_over_keeps_what_the_task_does_not_set():
+    kept = carried_over(existing(mode='l2', mtu=9000, policy='blackhole'), asked(mode='l3'))
+    assert (kept['mode'], kept['mtu'], kept['policy'], kept['link_local'], kept['name']) == (
+        'l3', 9000, 'blackhole', True, 'nk0')
+    assert 'ifindex' not in kept and 'addresses' not in kept, 'settings only'
+
+
+def test_as_it_was_makes_the_pair_of_a_recreation_again():
+    [only] = plan(host(), entry(name='nk1', mode='l3', mtu=1500, policy='forward', recreate=True))
+    again = as_it_was(only)
+    assert (again['mode'], again['mtu'], again['peer_mtu'], again['policy']) == ('l2', 9000, 4000, 'blackhole')
+    assert (again['name'], again['peer_name'], again['peer_netns'], again['up']) == ('nk1', 'nk1p', 'blue', True)
+
+
+def test_device_keys_of_a_moving_peer_are_where_it_goes(namespaces):
+    [moving] = plan(host(), entry(name='nk0', peer_netns='blue'))
+    assert device_keys(moving) == [(None, 'nk0'), ('blue', 'nk0p')]
+    [staying] = plan(host(), entry(name='nk1'))
+    assert device_keys(staying) == [(None, 'nk1'), ('blue', 'nk1p')]
+
+
+# ------------------------------------------------------------ check mode, examples
+
+def test_check_mode_prediction_for_a_new_pair():
+    after = predict_after(None, asked(link_local=True, peer_netns='blue'))
+    assert after['mode'] == 'l3' and after['policy'] == 'forward' and after['peer_netns'] == 'blue'
+    assert after['addresses'] == ['(chosen by the kernel when applied)']
+    assert diff_view(None) == {'state': 'absent'}
+    view = diff_view(after)
+    assert view['state'] == 'present' and view['link_local'] is True and 'ifindex' not in view
+
+
+def test_check_mode_prediction_keeps_addresses_unless_link_local_changes():
+    before = existing()
+    assert predict_after(before, asked(mtu=9000))['addresses'] == ['fe80::1']
+    off = predict_after(before, asked(link_local=False))
+    assert off['addresses'] == [] and off['peer_addresses'] == [] and off['link_local'] is False
+
+
+def test_an_mtu_below_ipv6s_makes_link_local_unknown_until_read():
+    assert predict_after(existing(), asked(mtu=1000))['link_local'] is None
+    assert predict_after(existing(mtu=1000, link_local=False), asked(mtu=1500))['link_local'] is None
+    assert predict_after(existing(), asked(mtu=1280))['link_local'] is True

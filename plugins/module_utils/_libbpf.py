@@ -1,0 +1,197 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xcnf.netkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""libbpf and the kernel's BPF structs, through ctypes. Private to this collection.
+
+Changes when libbpf's API or the kernel's BPF uapi changes. No maintained Python
+binding covers netkit attachment (PyPI's pylibbpf is 0.0.x), so the calls are declared
+here with their C signatures, the kernel structs (include/uapi/linux/bpf.h) as ctypes
+structures, and libbpf's errors (a negative errno or errno, and what it logged) are
+turned into BpfError in one place: Libbpf.error().
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ctypes
+import ctypes.util
+import os
+
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
+
+LIBBPF_MIN = (1, 3)
+# enum bpf_attach_type: BPF_NETKIT_PRIMARY, BPF_NETKIT_PEER.
+HOOKS = {'primary': 54, 'peer': 55}
+ATTACH_TYPE_HOOKS = dict((value, key) for key, value in HOOKS.items())
+BPF_PROG_TYPE_SCHED_CLS = 3
+BPF_LINK_TYPE_NETKIT = 13
+BPF_MAP_TYPE_ARRAY = 2
+BPF_MAP_TYPE_RINGBUF = 27
+BPF_OBJ_NAME_LEN = 16
+LIBBPF_WARN = 0
+# How much of what libbpf logged (the verifier's log, for one) an error carries.
+LOG_LINES = 30
+
+
+class BpfError(NetkitError):
+    """An error to report as it is."""
+
+
+class BpfProgInfo(ctypes.Structure):
+    """struct bpf_prog_info, up to the fields read (the kernel fills what the size given asks for)."""
+
+    _fields_ = [
+        ('type', ctypes.c_uint32), ('id', ctypes.c_uint32), ('tag', ctypes.c_uint8 * 8),
+        ('jited_prog_len', ctypes.c_uint32), ('xlated_prog_len', ctypes.c_uint32),
+        ('jited_prog_insns', ctypes.c_uint64), ('xlated_prog_insns', ctypes.c_uint64),
+        ('load_time', ctypes.c_uint64), ('created_by_uid', ctypes.c_uint32), ('nr_map_ids', ctypes.c_uint32),
+        ('map_ids', ctypes.c_uint64), ('name', ctypes.c_char * BPF_OBJ_NAME_LEN),
+    ]
+
+
+class BpfNetkitLinkInfo(ctypes.Structure):
+    """The netkit member of struct bpf_link_info's union."""
+
+    _fields_ = [('ifindex', ctypes.c_uint32), ('attach_type', ctypes.c_uint32)]
+
+
+class BpfLinkInfoUnion(ctypes.Union):
+    # Other members hold __aligned_u64 fields: the union starts 8-aligned.
+    _fields_ = [('netkit', BpfNetkitLinkInfo), ('aligned', ctypes.c_uint64 * 2)]
+
+
+class BpfLinkInfo(ctypes.Structure):
+    """struct bpf_link_info, with the netkit member of its union."""
+
+    _fields_ = [('type', ctypes.c_uint32), ('id', ctypes.c_uint32), ('prog_id', ctypes.c_uint32),
+                ('info', BpfLinkInfoUnion)]
+
+
+class BpfMapInfo(ctypes.Structure):
+    """struct bpf_map_info, up to the fields read."""
+
+    _fields_ = [('type', ctypes.c_uint32), ('id', ctypes.c_uint32), ('key_size', ctypes.c_uint32),
+                ('value_size', ctypes.c_uint32), ('max_entries', ctypes.c_uint32), ('map_flags', ctypes.c_uint32),
+                ('name', ctypes.c_char * BPF_OBJ_NAME_LEN)]
+
+
+PRINT_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
+RING_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
+
+
+class Libbpf:
+    """The libbpf calls this collection uses, with their C signatures."""
+
+    SIGNATURES = {
+        'libbpf_major_version': (ctypes.c_uint32, []),
+        'libbpf_minor_version': (ctypes.c_uint32, []),
+        'libbpf_set_print': (ctypes.c_void_p, [PRINT_CALLBACK]),
+        'bpf_object__open_file': (ctypes.c_void_p, [ctypes.c_char_p, ctypes.c_void_p]),
+        'bpf_object__load': (ctypes.c_int, [ctypes.c_void_p]),
+        'bpf_object__close': (None, [ctypes.c_void_p]),
+        'bpf_object__next_program': (ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_void_p]),
+        'bpf_object__next_map': (ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_void_p]),
+        'bpf_program__name': (ctypes.c_char_p, [ctypes.c_void_p]),
+        'bpf_program__section_name': (ctypes.c_char_p, [ctypes.c_void_p]),
+        'bpf_program__type': (ctypes.c_int, [ctypes.c_void_p]),
+        'bpf_program__set_autoload': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_bool]),
+        'bpf_program__set_expected_attach_type': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int]),
+        'bpf_program__fd': (ctypes.c_int, [ctypes.c_void_p]),
+        'bpf_program__attach_netkit': (ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]),
+        'bpf_map__name': (ctypes.c_char_p, [ctypes.c_void_p]),
+        'bpf_map__is_internal': (ctypes.c_bool, [ctypes.c_void_p]),
+        'bpf_map__set_pin_path': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p]),
+        'bpf_link__pin': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p]),
+        'bpf_link__open': (ctypes.c_void_p, [ctypes.c_char_p]),
+        'bpf_link__update_program': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_void_p]),
+        'bpf_link__destroy': (ctypes.c_int, [ctypes.c_void_p]),
+        'bpf_obj_get': (ctypes.c_int, [ctypes.c_char_p]),
+        'bpf_obj_get_info_by_fd': (ctypes.c_int, [ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint32)]),
+        'bpf_prog_get_fd_by_id': (ctypes.c_int, [ctypes.c_uint32]),
+        'bpf_map_lookup_elem': (ctypes.c_int, [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]),
+        'ring_buffer__new': (ctypes.c_void_p, [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]),
+        'ring_buffer__poll': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int]),
+        'ring_buffer__free': (None, [ctypes.c_void_p]),
+    }
+
+    def __init__(self):
+        path = ctypes.util.find_library('bpf') or 'libbpf.so.1'
+        try:
+            self.lib = ctypes.CDLL(path, use_errno=True)
+        except OSError:
+            raise BpfError('libbpf is missing on this host: install libbpf1 (Debian/Ubuntu) or libbpf, '
+                           'version %d.%d or newer' % LIBBPF_MIN)
+        try:
+            self.version = (self.lib.libbpf_major_version(), self.lib.libbpf_minor_version())
+        except AttributeError:
+            self.version = (0, 0)
+        if self.version < LIBBPF_MIN:
+            raise BpfError('libbpf %d.%d is too old: netkit attachment needs libbpf %d.%d or newer'
+                           % (self.version + LIBBPF_MIN))
+        for name, (restype, argtypes) in self.SIGNATURES.items():
+            function = getattr(self.lib, name)
+            function.restype = restype
+            function.argtypes = argtypes
+        self.log = []
+        self._libc = ctypes.CDLL(None)
+        # Kept on self: libbpf calls it for as long as this process uses libbpf.
+        self._print = PRINT_CALLBACK(self._logged)
+        self.lib.libbpf_set_print(self._print)
+
+    def __getattr__(self, name):
+        return getattr(self.lib, name)
+
+    def _logged(self, level, fmt, args):
+        """libbpf's print callback: keep its warnings (they carry the verifier's log) for error()."""
+        if level == LIBBPF_WARN:
+            buf = ctypes.create_string_buffer(4096)
+            # va_list travels as a pointer on the ABIs Linux runs (x86_64, arm64, s390x, ppc64le).
+            self._libc.vsnprintf(buf, ctypes.c_size_t(len(buf)), fmt, ctypes.c_void_p(args))
+            self.log.extend(buf.value.decode('utf-8', 'replace').splitlines())
+        return 0
+
+    def error(self, doing, code=None):
+        """The BpfError of a failed call: code is its negative errno (or errno), None to take
+        the errno it left; with the last lines libbpf logged meanwhile."""
+        code = abs(code) if code else ctypes.get_errno()
+        message = '%s: %s' % (doing, os.strerror(code) if code else 'unknown error')
+        if self.log:
+            message += '\nlibbpf said:\n%s' % '\n'.join(self.log[-LOG_LINES:])
+            self.log = []
+        return BpfError(message)
+
+    def object_info(self, fd, info):
+        """Fill info (one of the Bpf*Info structures) for the object of fd."""
+        size = ctypes.c_uint32(ctypes.sizeof(info))
+        if self.lib.bpf_obj_get_info_by_fd(fd, ctypes.byref(info), ctypes.byref(size)) != 0:
+            raise self.error('reading BPF object info')
+        return info
+
+    def open_pinned(self, path):
+        fd = self.lib.bpf_obj_get(path.encode())
+        if fd < 0:
+            raise self.error('cannot open the pin %s' % path)
+        return fd
+
+
+def program_info(lib, fd):
+    """id, tag, name and type of a loaded program."""
+    info = lib.object_info(fd, BpfProgInfo())
+    return {'program_id': info.id, 'tag': bytes(info.tag).hex(), 'type': info.type,
+            'program': info.name.decode('utf-8', 'replace')}
+
+
+def link_info(lib, fd):
+    """id, program id, ifindex and hook of a link (ifindex and hook None for a link not netkit's)."""
+    info = lib.object_info(fd, BpfLinkInfo())
+    netkit = info.type == BPF_LINK_TYPE_NETKIT
+    return {'link_id': info.id, 'program_id': info.prog_id,
+            'ifindex': info.info.netkit.ifindex if netkit else None,
+            'hook': ATTACH_TYPE_HOOKS.get(info.info.netkit.attach_type) if netkit else None}
+
+
+def map_info(lib, fd):
+    info = lib.object_info(fd, BpfMapInfo())
+    return {'type': info.type, 'id': info.id, 'key_size': info.key_size, 'value_size': info.value_size,
+            'max_entries': info.max_entries}

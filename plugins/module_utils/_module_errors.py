@@ -1,0 +1,32 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xcnf.netkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one error path of the collection's modules, private to it.
+
+Every error a module expects (bad input, the kernel refusing, a file it cannot use,
+pyroute2 missing) reaches the user as fail_json with a message, never as a traceback.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError, error_message
+from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import (
+    HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR, NetlinkError,
+)
+
+
+def run_or_fail(module, work, *args):
+    """work(*args)'s value. Without pyroute2, and on an error the collection expects, the
+    module fails with a message instead; fail_json is called once the exception is handled,
+    so that ansible-core attaches no traceback of it to the result."""
+    if not HAS_PYROUTE2:
+        module.fail_json(msg=missing_required_lib('pyroute2'), exception=PYROUTE2_IMPORT_ERROR)
+    try:
+        return work(*args)
+    except (NetkitError, NetlinkError, OSError) as exc:
+        message = error_message(exc)
+    return module.fail_json(msg=message)

@@ -1,0 +1,123 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xcnf.netkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A pair's parameters: the argument spec of netkit_pair (and of each netkit_pairs
+entry), and their validation into the desired pair. Private to this collection.
+
+Changes when an option is added or its rules change. Nothing here reads the kernel.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
+
+IFNAMSIZ = 16
+# '/', ':', '%', whitespace (as str.isspace() has it) and control characters.
+NOT_IN_IFNAME = re.compile(r'[/:%\s\x00-\x1f\x7f]')
+# IPv6 needs this MTU (RFC 8200); below it the kernel drops a device's IPv6 state.
+IPV6_MIN_MTU = 1280
+# Keys of the pair dict that a user can ask for, in the order diffs show them.
+SETTINGS = ('peer_name', 'peer_netns', 'mode', 'scrub', 'peer_scrub', 'headroom', 'tailroom',
+            'policy', 'peer_policy', 'mtu', 'peer_mtu', 'up', 'link_local')
+
+PAIR_ARGUMENT_SPEC = dict(
+    name=dict(type='str', required=True),
+    peer_name=dict(type='str'),
+    state=dict(type='str', choices=['present', 'absent'], default='present'),
+    mode=dict(type='str', choices=['l2', 'l3']),
+    scrub=dict(type='str', choices=['default', 'none']),
+    peer_scrub=dict(type='str', choices=['default', 'none']),
+    headroom=dict(type='int'),
+    tailroom=dict(type='int'),
+    policy=dict(type='str', choices=['forward', 'blackhole']),
+    peer_policy=dict(type='str', choices=['forward', 'blackhole']),
+    mtu=dict(type='int'),
+    peer_mtu=dict(type='int'),
+    up=dict(type='bool', default=True),
+    peer_netns=dict(type='str'),
+    link_local=dict(type='bool'),
+    recreate=dict(type='bool', default=False),
+)
+
+
+def check_ifname(param, value):
+    """Raise unless value names exactly one interface: what the kernel's dev_valid_name
+    accepts, without '%' (the kernel would expand it to a number: nk%d makes nk0, which
+    no later run could find) and without control characters (a NUL would cut it short)."""
+    if not value:
+        raise NetkitError('%s must not be empty' % param)
+    encoded = utf8(param, value)
+    if len(encoded) >= IFNAMSIZ:
+        raise NetkitError('%s %r is %d bytes long; interface names have at most %d bytes'
+                          % (param, value, len(encoded), IFNAMSIZ - 1))
+    # The kernel's isspace() also takes the byte 0xa0 (in the UTF-8 of a, S, G with accents) for a space.
+    if value in ('.', '..') or NOT_IN_IFNAME.search(value) or b'\xa0' in encoded:
+        raise NetkitError("%s %r is not a valid interface name (no '/', ':', '%%', whitespace, control "
+                          "characters, '.' or '..')" % (param, value))
+
+
+def utf8(param, value):
+    try:
+        return value.encode('utf-8')
+    except UnicodeError:
+        raise NetkitError('%s %r is not valid UTF-8' % (param, value))
+
+
+def check_netns_name(name):
+    if (not name or '/' in name or name in ('.', '..') or len(utf8('peer_netns', name)) > 255
+            or any(ord(c) < 32 or ord(c) == 127 for c in name)):
+        raise NetkitError('peer_netns %r is not a network namespace name (as in `ip netns list`: no '
+                          "'/', control characters, '.' or '..')" % name)
+
+
+def default_peer_name(name):
+    """The peer's default name, name + 'p', as veth pairs are often named."""
+    peer = name + 'p'
+    if len(peer.encode('utf-8')) >= IFNAMSIZ:
+        raise NetkitError('peer_name defaults to name + "p" = %r, which is longer than %d bytes; '
+                          'shorten name to at most %d bytes or set peer_name'
+                          % (peer, IFNAMSIZ - 1, IFNAMSIZ - 2))
+    return peer
+
+
+def desired_pair(params):
+    """The settings a task asks for, validated; None means "leave as it is"."""
+    check_ifname('name', params['name'])
+    wanted = dict((key, params.get(key)) for key in SETTINGS)
+    wanted['name'] = params['name']
+    # Deleting needs the primary only; a 15-byte name has no room for the default peer name.
+    if wanted['peer_name'] is None and params.get('state') != 'absent':
+        wanted['peer_name'] = default_peer_name(params['name'])
+    if wanted['peer_name'] is not None:
+        check_ifname('peer_name', wanted['peer_name'])
+    if wanted['peer_name'] == wanted['name'] and not wanted['peer_netns']:
+        raise NetkitError('peer_name must differ from name when both ends are in one namespace')
+    if wanted['peer_netns'] is not None:
+        check_netns_name(wanted['peer_netns'])
+    for key in ('mtu', 'peer_mtu'):
+        if wanted[key] is not None and not 68 <= wanted[key] <= 65535:
+            raise NetkitError('%s %d is out of range: netkit takes 68 to 65535' % (key, wanted[key]))
+    for key in ('headroom', 'tailroom'):
+        if wanted[key] is not None and not 0 <= wanted[key] <= 65535:
+            raise NetkitError('%s must be 0 to 65535 bytes' % key)
+    check_link_local_mtu(wanted, wanted)
+    return wanted
+
+
+def has_no_ipv6(mtu):
+    return mtu is not None and mtu < IPV6_MIN_MTU
+
+
+def check_link_local_mtu(wanted, pair):
+    """IPv6 link-local addresses need an MTU of 1280 or more on both ends."""
+    if not wanted.get('link_local'):
+        return
+    for key in ('mtu', 'peer_mtu'):
+        mtu = wanted.get(key) if wanted.get(key) is not None else pair.get(key)
+        if has_no_ipv6(mtu):
+            raise NetkitError('link_local needs an MTU of at least %d on both ends (IPv6), and %s is %d: '
+                              'raise %s or drop link_local' % (IPV6_MIN_MTU, key, mtu, key))

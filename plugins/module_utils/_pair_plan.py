@@ -1,0 +1,252 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xcnf.netkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Planning: what each desired pair needs, decided on a snapshot before anything
+changes, and what check mode predicts. Private to this collection.
+
+Changes when the rules of what may change, and how, change. Reads the snapshot (and
+whether a named namespace exists); never writes.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import dataclasses
+import os
+import typing
+
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
+from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import (
+    CREATION_SETTINGS, KIND, release_has, unsupported_setting_message,
+)
+from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_socket import (
+    NETNS_RUN_DIR, missing_netns_message, netns_path,
+)
+from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import (
+    IPV6_MIN_MTU, SETTINGS, check_link_local_mtu, desired_pair,
+)
+
+CREATE, CONFIGURE, RECREATE, DELETE = 'create', 'configure', 'recreate', 'delete'
+
+
+@dataclasses.dataclass
+class Plan:
+    """What one entry asks of the kernel."""
+
+    wanted: dict
+    """The desired pair (desired_pair()); for a re-creation, with the old pair's settings carried over."""
+    before: typing.Optional[dict]
+    """The pair as the snapshot read it; None when its primary does not exist."""
+    state: str
+    """present or absent, as asked."""
+    action: typing.Optional[str] = None
+    """None (nothing to do), CREATE, CONFIGURE, RECREATE or DELETE."""
+    pruned: bool = False
+    """Deleted because prune_prefix matched it, not because an entry named it."""
+
+    @property
+    def name(self):
+        return self.wanted['name']
+
+
+def plan_pair(before, wanted):
+    """Compare only what the task set; return (changes, blocked).
+
+    changes: {setting: (before, after)} for settings that differ.
+    blocked: the subset that only deleting and re-creating the pair can change.
+    """
+    changes = {}
+    for key in SETTINGS:
+        value = wanted.get(key)
+        if value is None or key == 'peer_name':
+            continue
+        current = before.get(key)
+        if current != value:
+            changes[key] = (current, value)
+    blocked = dict((key, changes[key]) for key in CREATION_SETTINGS if key in changes)
+    return changes, blocked
+
+
+def blocked_message(name, blocked):
+    details = ', '.join('%s is %s, the task wants %s' % (key, blocked[key][0], blocked[key][1])
+                        for key in sorted(blocked))
+    return ('netkit pair %s: %s; the kernel fixes these when it creates a pair. Set recreate=true to '
+            'delete and re-create it (traffic stops meanwhile), or change the task.' % (name, details))
+
+
+def plan_one(snapshot, params):
+    """The Plan of one entry; raises NetkitError on input that cannot be carried out."""
+    wanted = desired_pair(params)
+    state = params.get('state') or 'present'
+    before = snapshot.pair(wanted['name'])
+    if before is not None and before['peer_name'] is None and state == 'present':
+        raise NetkitError('the peer of netkit primary %s is in a network namespace without a name under %s (%s); '
+                          'this collection manages peers beside the primary or in named namespaces only: '
+                          'name it (ip netns attach NAME PID) or manage the pair another way'
+                          % (wanted['name'], NETNS_RUN_DIR, before['peer_netns']))
+    if before is not None and before['peer_name'] != wanted['peer_name'] and (
+            state == 'present' or params.get('peer_name') is not None):
+        raise NetkitError('netkit primary %s has the peer %s, not %s; this task leaves that pair alone: '
+                          'set peer_name: %s to manage it, or choose another name'
+                          % (wanted['name'], before['peer_name'], wanted['peer_name'], before['peer_name']))
+    plan = Plan(wanted=wanted, before=before, state=state)
+    if state == 'absent':
+        plan.action = DELETE if before is not None else None
+    elif before is None:
+        check_creatable(snapshot, wanted)
+        plan.action = CREATE
+    else:
+        check_changeable(snapshot, before, wanted)
+        changes, blocked = plan_pair(before, wanted)
+        if blocked and not params.get('recreate'):
+            raise NetkitError(blocked_message(wanted['name'], blocked))
+        if blocked:
+            plan.action = RECREATE
+            plan.wanted = carried_over(before, wanted)
+        elif changes:
+            plan.action = CONFIGURE
+            plan.wanted = kept_link_local(before, wanted, changes)
+    return plan
+
+
+def kept_link_local(before, wanted, changes):
+    """A peer that changes namespace loses its IPv6 settings: keep what it had, where it can."""
+    if 'peer_netns' not in changes or wanted['link_local'] is not None or before['link_local'] is None:
+        return wanted
+    kept = dict(wanted, link_local=before['link_local'])
+    try:
+        check_link_local_mtu(kept, before)
+    except NetkitError:
+        return wanted
+    return kept
+
+
+def check_creatable(snapshot, wanted):
+    """Fail before changing anything when the pair cannot be created as asked."""
+    known = snapshot.netkit_attributes()
+    for key in CREATION_SETTINGS:
+        if wanted.get(key) is None:
+            continue
+        # The kernel reports every netkit attribute it knows; with no netkit device to read
+        # that from, the release says (check mode too).
+        if (known is not None and key not in known) or (known is None and not release_has(key)):
+            raise NetkitError(unsupported_setting_message(key))
+    netns = wanted['peer_netns']
+    if netns is not None and not os.path.exists(netns_path(netns)):
+        raise NetkitError(missing_netns_message(netns))
+    taken = snapshot.links(netns).get(wanted['peer_name'])
+    if taken is not None:
+        raise NetkitError('peer_name %s is taken: a %s device of that name exists%s; this task leaves it alone'
+                          % (wanted['peer_name'], taken['kind'] or 'non-netkit',
+                             ' in network namespace %s' % netns if netns else ''))
+
+
+def check_changeable(snapshot, before, wanted):
+    """Fail before changing anything when an existing pair cannot become what is asked."""
+    for key in CREATION_SETTINGS:
+        if wanted.get(key) is not None and before.get(key) is None:
+            # The kernel reports every netkit attribute it knows: it cannot make this one.
+            raise NetkitError(unsupported_setting_message(key))
+    check_link_local_mtu(wanted, before)
+    target = wanted['peer_netns']
+    if target is not None and target != before['peer_netns']:
+        if not os.path.exists(netns_path(target)):
+            raise NetkitError(missing_netns_message(target))
+        taken = snapshot.links(target).get(before['peer_name'])
+        if taken is not None:
+            raise NetkitError('peer_netns %s has a %s device named %s already; the peer cannot move there'
+                              % (target, taken['kind'] or 'non-netkit', before['peer_name']))
+
+
+def carried_over(before, wanted):
+    """What re-creating a pair makes: the old pair's settings, changed where the task says,
+    so that re-creating for one setting loses none of the others (the peer's namespace,
+    MTUs, policies, link-local addresses, up or down)."""
+    kept = dict((key, before.get(key)) for key in SETTINGS if before.get(key) is not None)
+    kept.update((key, value) for key, value in wanted.items() if value is not None)
+    if wanted.get('link_local') is None and kept.get('link_local'):
+        try:
+            check_link_local_mtu(kept, kept)
+        except NetkitError:
+            # The task's new MTU leaves no room for IPv6: the old addresses cannot come back.
+            kept.pop('link_local')
+    return dict(wanted, **kept)
+
+
+def as_it_was(plan):
+    """The desired pair that makes the pair of a re-creating plan again as it was before."""
+    unset = dict((key, None) for key in SETTINGS if key != 'peer_name')
+    return carried_over(plan.before, dict(plan.wanted, **unset))
+
+
+def device_keys(plan):
+    """(namespace, name) of each device an entry names: its primary, and its peer where it is known."""
+    keys = [(None, plan.wanted['name'])]
+    before = plan.before or {}
+    if plan.state == 'present':
+        netns = plan.wanted['peer_netns'] if plan.wanted['peer_netns'] is not None else before.get('peer_netns')
+        keys.append((netns, plan.wanted['peer_name']))
+    elif plan.before is not None:
+        keys.append((before['peer_netns'], before['peer_name']))
+    return keys
+
+
+def plan_pairs(snapshot, pairs, prune_prefix=None):
+    """Plan every entry before anything changes, so that bad input changes nothing."""
+    plans = []
+    seen = {}
+    for position, params in enumerate(pairs):
+        try:
+            plan = plan_one(snapshot, params)
+        except NetkitError as exc:
+            raise NetkitError('%s%s' % (entry_label(pairs, position, params), exc))
+        # Any state: an entry that creates a pair and one that deletes it would flip every run.
+        for key in device_keys(plan):
+            if key in seen:
+                raise NetkitError('%sthe device %s is named by pairs[%d] already; each device belongs to '
+                                  'one entry' % (entry_label(pairs, position, params), key[1], seen[key]))
+            seen[key] = position
+        plans.append(plan)
+    if prune_prefix:
+        listed = set(plan.name for plan in plans)
+        for name, link in sorted(snapshot.links().items()):
+            if (name.startswith(prune_prefix) and name not in listed and link['kind'] == KIND
+                    and link['netkit']['primary']):
+                plans.append(Plan(wanted={'name': name}, before=snapshot.pair_from_primary(link), state='absent',
+                                  action=DELETE, pruned=True))
+    return plans
+
+
+def entry_label(pairs, position, params):
+    """'pairs[3] (nk3): ' for an entry of a list; nothing for a single pair."""
+    return 'pairs[%d] (%s): ' % (position, params.get('name')) if len(pairs) > 1 else ''
+
+
+def predict_after(before, wanted):
+    """The pair as it will be once wanted is applied (for check mode's diff)."""
+    after = dict(before or {})
+    after.update(dict((key, value) for key, value in wanted.items() if value is not None))
+    if before is None:
+        for key, default in (('mode', 'l3'), ('policy', 'forward'), ('peer_policy', 'forward'),
+                             ('scrub', 'default'), ('peer_scrub', 'default'), ('peer_netns', None)):
+            after.setdefault(key, default)
+    for key in ('mtu', 'peer_mtu'):
+        old, new = (before or {}).get(key), wanted.get(key)
+        if wanted.get('link_local') is None and None not in (old, new) and (old < IPV6_MIN_MTU) != (new < IPV6_MIN_MTU):
+            # The kernel drops an end's IPv6 below 1280 and starts it afresh above: unknown until read.
+            after['link_local'] = None
+    if before is None or (wanted.get('link_local') is not None
+                          and wanted['link_local'] != before.get('link_local')):
+        after['addresses'] = after['peer_addresses'] = ['(chosen by the kernel when applied)'] \
+            if wanted.get('link_local') else []
+    return after
+
+
+def diff_view(pair):
+    """The part of a pair dict worth showing in --diff."""
+    if pair is None:
+        return {'state': 'absent'}
+    view = dict((key, pair.get(key)) for key in ('name',) + SETTINGS + ('addresses', 'peer_addresses'))
+    view['state'] = 'present'
+    return view

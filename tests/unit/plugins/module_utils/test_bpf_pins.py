@@ -1,0 +1,333 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xcnf.netkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""bpffs pin paths and the pin tree, module_utils/_bpf_pins.py.
+
+The checks that keep pins inside the bpffs mount meet hostile input (hypothesis): each
+raises BpfError with a message that starts with the parameter it is about, or accepts a
+path that meets the rules written out here. What the collection may make and remove in
+a pin directory is tried on directories of a tmp_path. No bpffs, no libbpf.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.xcnf.netkit.plugins.module_utils import _bpf_pins
+from ansible_collections.xcnf.netkit.plugins.module_utils._bpf_pins import (
+    DEFAULT_PIN_DIR, LINK_PIN_NAMES, PIN_ROOT, check_owned_by_root, check_pin_names, check_pin_path, check_pin_tree,
+    is_bpffs, leftovers, link_pin_path, make_pin_dir, managed_entries, map_pin_path, pin_dir_of, remove_made_dirs,
+    remove_pin_dir, unpin_link,
+)
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
+from ansible_collections.xcnf.netkit.plugins.module_utils._libbpf import BpfError
+
+CHECK = settings(max_examples=200, deadline=None)
+
+# Pieces that trip up naive name validators: format directives, path tricks, NUL,
+# ASCII and unicode whitespace, control characters, names of 15 and 16 bytes, multi-byte
+# UTF-8 (ü is 2 bytes: 7 of them fit, 8 do not), 'à' (whose UTF-8 ends in byte 0xa0),
+# a zero-width space, and lone surrogates (text that has no UTF-8 at all).
+HOSTILE = [
+    '%d', '%s', '%', '\x00', '.', '..', '/', '/etc', '/sys/fs/bpf', ':', ' ', '\t', '\n', '\r', '\x0b', '\x0c',
+    '\x1c', '\x1f', '\x7f', '\x1b[31m', '\x85', '\xa0', '\u1680', '\u2003', '\u2028', '\u3000', '\u200b', '\ufeff',
+    'a' * 15, 'a' * 16, 'ü', 'ü' * 7, 'ü' * 8, 'à', '\U0001f600', '\ud800', '\udfff', '\udc80',
+    'nk0', 'eth0', 'a', '-', '_', '0', 'x.y',
+]
+# All of unicode, surrogates and control characters included.
+ANY_CHARACTER = st.characters(codec=None, exclude_categories=())
+hostile_text = st.one_of(
+    st.sampled_from(HOSTILE),
+    st.lists(st.sampled_from(HOSTILE + list('abcz09-_.')), min_size=1, max_size=5).map(''.join),
+    st.text(ANY_CHARACTER, max_size=20),
+)
+
+
+def has_surrogate(text):
+    return any(0xd800 <= ord(c) <= 0xdfff for c in text)
+
+
+def is_control(c):
+    return ord(c) < 32 or ord(c) == 127
+
+
+def utf8_size(text):
+    try:
+        return len(text.encode('utf-8'))
+    except UnicodeEncodeError:
+        return None
+
+
+def valid_ifname(value):
+    """An interface name this collection can find again: at most 15 bytes of UTF-8, none
+    of '/', ':', '%', whitespace or control characters, no byte 0xa0 (the kernel's isspace()
+    counts it), not '.' or '..'."""
+    size = utf8_size(value) if value else None
+    return (size is not None and 1 <= size <= 15 and value not in ('.', '..')
+            and b'\xa0' not in value.encode('utf-8')
+            and not any(c in '/:%' or c.isspace() or is_control(c) for c in value))
+
+
+# Interface names that pass check_ifname (a pair's primary): edge sizes and random printable UTF-8.
+valid_names = st.one_of(
+    st.sampled_from(['nk0', 'a' * 14, 'a' * 15, 'ü' * 7, 'ü' * 6 + 'a', 'x.y', '-', '\u200b', '\U0001f600' * 3]),
+    st.text(st.characters(codec='utf-8', exclude_categories=('Cc', 'Cs', 'Zs', 'Zl', 'Zp')), min_size=1, max_size=15)
+    .map(lambda text: text.encode('utf-8')[:15].decode('utf-8', 'ignore')).filter(valid_ifname),
+)
+
+
+def valid_pin_name(name):
+    """bpffs refuses names with a dot (EPERM); no empty component, no control characters,
+    nothing without UTF-8 (a lone surrogate)."""
+    return bool(name) and '.' not in name and not any(is_control(c) for c in name) and not has_surrogate(name)
+
+
+def raised(function, *args):
+    """The NetkitError function raised, or None. Any other exception fails the test."""
+    try:
+        function(*args)
+    except NetkitError as exc:
+        return exc
+    return None
+
+
+# ------------------------------------------------------------ bpffs pin paths
+
+pin_component = st.one_of(hostile_text, st.sampled_from(['x', 'xcnf-netkit', 'nk0', 'a b', 'a:b', '%s']))
+pin_paths = st.one_of(
+    st.lists(pin_component, min_size=1, max_size=4).map(lambda parts: '/sys/fs/bpf/' + '/'.join(parts)),
+    st.tuples(st.sampled_from(['/sys/fs/bpf', '/sys/fs/bpf/', '/sys/fs/bpfx', '//sys/fs/bpf/', 'sys/fs/bpf/',
+                               '/sys/fs/bpf/../', '/sys/fs/bpf/./', '/sys/fs/bpf//', '/etc/', '/']),
+              st.lists(pin_component, max_size=3)).map(lambda p: p[0] + '/'.join(p[1])),
+    hostile_text,
+)
+
+
+@CHECK
+@given(path=pin_paths)
+@example(path='/sys/fs/bpf/xcnf-netkit/nk0')
+@example(path='/sys/fs/bpf/')
+@example(path='/sys/fs/bpf')
+@example(path='/sys/fs/bpf/x/')
+@example(path='/sys/fs/bpf/x/../../../etc')
+@example(path='/sys/fs/bpf/x/./y')
+@example(path='/sys/fs/bpf/x//y')
+@example(path='/sys/fs/bpf/x.y')
+@example(path='/sys/fs/bpf/x\x00y')
+@example(path='/etc')
+def test_check_pin_path_accepts_only_normalised_paths_below_bpffs(path):
+    error = raised(check_pin_path, path)
+    if error is not None:
+        assert isinstance(error, BpfError)
+        assert str(error).startswith('pin_path')
+        return
+    prefix = '/sys/fs/bpf/'
+    assert path.startswith(prefix) and len(path) > len(prefix)
+    assert os.path.normpath(path) == path
+    assert os.path.commonpath([path, '/sys/fs/bpf']) == '/sys/fs/bpf'
+    components = path[len(prefix):].split('/')
+    assert all(valid_pin_name(component) for component in components), components
+
+
+@CHECK
+@given(parts=st.lists(pin_component, min_size=1, max_size=4))
+def test_check_pin_path_refuses_exactly_the_bad_components(parts):
+    path = '/sys/fs/bpf/' + '/'.join(parts)
+    components = path[len('/sys/fs/bpf/'):].split('/')
+    assert (raised(check_pin_path, path) is None) == all(valid_pin_name(c) for c in components)
+
+
+@CHECK
+@given(param=st.sampled_from(['pin_path', 'device']), names=st.lists(hostile_text, max_size=4))
+def test_check_pin_names_names_the_parameter(param, names):
+    error = raised(check_pin_names, param, names)
+    if all(valid_pin_name(name) for name in names):
+        assert error is None
+    else:
+        assert isinstance(error, BpfError)
+        assert str(error).startswith(param + ': ')
+        assert not any(is_control(c) for c in str(error))
+
+
+@CHECK
+@given(device=valid_names)
+def test_default_pin_dir_is_below_the_collections_directory(device):
+    """Without pin_path, the pin directory is the primary's name under DEFAULT_PIN_DIR,
+    or a BpfError about device (interface names may have a dot, bpffs names may not)."""
+    error = raised(pin_dir_of, {}, device)
+    if '.' in device:
+        assert str(error).startswith('device: ')
+    else:
+        assert error is None
+        pin_dir = pin_dir_of({}, device)
+        assert os.path.dirname(pin_dir) == DEFAULT_PIN_DIR
+        check_pin_path(pin_dir)
+
+
+@pytest.mark.parametrize('params,primary,pin_dir', [
+    ({}, 'nk0', '/sys/fs/bpf/xcnf-netkit/nk0'),
+    ({'pin_path': None}, 'nk0', '/sys/fs/bpf/xcnf-netkit/nk0'),
+    ({'pin_path': '/sys/fs/bpf/mine/nk0'}, 'nk0', '/sys/fs/bpf/mine/nk0'),
+    ({'pin_path': '/sys/fs/bpf/mine'}, None, '/sys/fs/bpf/mine'),
+])
+def test_pin_dir_of(params, primary, pin_dir):
+    assert pin_dir_of(params, primary) == pin_dir
+
+
+# ------------------------------------------------------------ pin names
+
+def test_pins_are_on_bpffs():
+    assert (PIN_ROOT, DEFAULT_PIN_DIR) == ('/sys/fs/bpf', '/sys/fs/bpf/xcnf-netkit')
+
+
+def test_pin_names_have_no_dots():
+    # bpffs refuses names with a dot.
+    assert link_pin_path('/sys/fs/bpf/x', 'primary') == '/sys/fs/bpf/x/link_primary'
+    assert link_pin_path('/sys/fs/bpf/x', 'peer') == '/sys/fs/bpf/x/link_peer'
+    assert map_pin_path('/sys/fs/bpf/x', 'counters') == '/sys/fs/bpf/x/map_counters'
+    assert LINK_PIN_NAMES == frozenset(['link_primary', 'link_peer'])
+
+
+# ------------------------------------------------------------ what a pin directory holds
+
+def fill(directory, *names):
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (directory / name).write_text('')
+    return str(directory)
+
+
+def test_managed_entries_are_link_and_map_pins_only(tmp_path):
+    pin_dir = fill(tmp_path / 'nk0', 'link_primary', 'link_peer', 'map_counters', 'link_other', 'mine', 'maps')
+    assert managed_entries(pin_dir) == ['link_peer', 'link_primary', 'map_counters']
+    assert managed_entries(str(tmp_path / 'missing')) == []
+
+
+def test_managed_entries_of_a_file_is_an_error(tmp_path):
+    with pytest.raises(OSError):
+        managed_entries(fill(tmp_path / 'nk0', 'link_peer') + '/link_peer')
+
+
+@pytest.mark.parametrize('names,hooks_left,expected', [
+    (['link_primary', 'map_counters', 'map_events'], ['primary'], []),
+    (['map_counters', 'map_events'], [], ['map_counters', 'map_events', '.']),
+    (['map_counters', 'mine'], [], ['map_counters']),
+    (['link_peer', 'map_counters'], [], ['map_counters', '.']),
+    ([], [], ['.']),
+])
+def test_leftovers_are_the_maps_once_no_link_is_left(tmp_path, names, hooks_left, expected):
+    """What remove_pin_dir() would remove once only hooks_left stay attached (check mode's answer)."""
+    assert leftovers(fill(tmp_path / 'nk0', *names), hooks_left) == expected
+
+
+def test_leftovers_of_a_missing_directory_are_none(tmp_path):
+    assert leftovers(str(tmp_path / 'missing'), []) == []
+
+
+def test_remove_pin_dir_waits_for_the_last_link(tmp_path):
+    pin_dir = fill(tmp_path / 'nk0', 'link_peer', 'map_counters')
+    remove_pin_dir(pin_dir)
+    assert sorted(os.listdir(pin_dir)) == ['link_peer', 'map_counters']
+    assert unpin_link(pin_dir, 'peer') is True
+    assert unpin_link(pin_dir, 'peer') is False, 'already gone'
+    remove_pin_dir(pin_dir)
+    assert not os.path.exists(pin_dir)
+
+
+def test_remove_pin_dir_leaves_what_it_did_not_make(tmp_path):
+    pin_dir = fill(tmp_path / 'nk0', 'map_counters', 'mine')
+    remove_pin_dir(pin_dir)
+    assert os.listdir(pin_dir) == ['mine']
+    remove_pin_dir(str(tmp_path / 'missing'))
+    assert not (tmp_path / 'missing').exists()
+
+
+# ------------------------------------------------------------ the pin tree
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason='making files of another user needs root')
+
+
+@pytest.fixture
+def pin_root(tmp_path, monkeypatch):
+    """A directory of tmp_path as the bpffs mount: only root can change it."""
+    root = tmp_path / 'bpf'
+    root.mkdir(mode=0o700)
+    monkeypatch.setattr(_bpf_pins, 'PIN_ROOT', str(root))
+    return root
+
+
+def test_check_owned_by_root_refuses_a_file_or_a_link(tmp_path):
+    target = fill(tmp_path / 'dir')
+    os.symlink(target, str(tmp_path / 'link'))
+    for path in (str(tmp_path / 'link'), fill(tmp_path, 'file') + '/file'):
+        with pytest.raises(BpfError, match='is not a directory'):
+            check_owned_by_root(path)
+    assert check_owned_by_root(str(tmp_path / 'missing')) is None
+
+
+@pytest.mark.parametrize('mode,refused', [(0o700, False), (0o755, False), (0o1777, False), (0o777, True),
+                                          (0o770, True), (0o702, True)])
+def test_check_owned_by_root_refuses_what_others_can_change(tmp_path, mode, refused):
+    path = tmp_path / 'pins'
+    path.mkdir()
+    os.chmod(str(path), mode)
+    error = None
+    try:
+        check_owned_by_root(str(path))
+    except BpfError as exc:
+        error = exc
+    if refused or os.geteuid() != 0:
+        assert 'other users could change what is pinned there' in str(error)
+    else:
+        assert error is None
+
+
+@needs_root
+def test_make_pin_dir_makes_root_only_directories_and_says_which(pin_root):
+    pin_dir = str(pin_root / 'xcnf-netkit' / 'nk0')
+    made = make_pin_dir(pin_dir)
+    assert made == [str(pin_root / 'xcnf-netkit'), pin_dir]
+    assert all(os.stat(path).st_mode & 0o777 == 0o700 for path in made)
+    assert make_pin_dir(pin_dir) == [], 'nothing to make the second time'
+    fill(pin_root / 'xcnf-netkit' / 'nk0', 'link_peer')
+    remove_made_dirs(made)
+    assert os.path.isdir(pin_dir), 'not empty: left'
+    os.unlink(os.path.join(pin_dir, 'link_peer'))
+    remove_made_dirs(made)
+    assert os.listdir(str(pin_root)) == []
+
+
+@needs_root
+def test_check_pin_tree_looks_at_every_directory_down_to_the_pins(pin_root):
+    pin_dir = str(pin_root / 'shared' / 'nk0')
+    os.makedirs(pin_dir, 0o700)
+    assert check_pin_tree(pin_dir) is None
+    os.chmod(str(pin_root / 'shared'), 0o777)
+    with pytest.raises(BpfError, match='shared is owned by uid 0 with mode 777'):
+        check_pin_tree(pin_dir)
+    with pytest.raises(BpfError, match='shared is owned by uid 0 with mode 777'):
+        make_pin_dir(pin_dir)
+
+
+@needs_root
+def test_check_pin_tree_refuses_a_directory_of_another_user(pin_root):
+    pin_dir = str(pin_root / 'nk0')
+    os.mkdir(pin_dir, 0o700)
+    os.chown(pin_dir, 65534, 65534)
+    with pytest.raises(BpfError, match='is owned by uid 65534'):
+        check_pin_tree(pin_dir)
+
+
+def test_a_directory_that_is_not_bpffs_is_known_as_such(tmp_path):
+    assert is_bpffs(str(tmp_path)) is False
+    assert is_bpffs(str(tmp_path / 'missing')) is False
+
+
+def test_bpf_errors_are_netkit_errors():
+    assert issubclass(BpfError, NetkitError), 'the modules report them as they are'

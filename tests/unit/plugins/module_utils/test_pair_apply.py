@@ -1,0 +1,182 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, xcnf.netkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The parts of module_utils/_pair_apply.py that decide without writing: the requests
+that configure a new pair and their order, what a created pair is checked against (on
+hosts given as data, pair_hosts.py), and the error messages. Carrying plans out, and
+undoing them, is tested in the VM."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+import os
+
+import pytest
+
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
+from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_messages import link_facts
+from ansible_collections.xcnf.netkit.plugins.module_utils._pair_apply import (
+    GROUP_DELETE_MIN, PairApplier, PairCreator, address_mode, check_applied, describe_error, raise_for, unused_group,
+)
+from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import desired_pair
+from ansible_collections.xcnf.netkit.plugins.module_utils._pair_snapshot import Snapshot
+from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import NetlinkError
+from ansible_collections.xcnf.netkit.tests.unit.plugins.module_utils.pair_hosts import entry, host, link, netkit
+
+
+def wanted(**values):
+    return desired_pair(entry(**values))
+
+
+def creator_of(*pairs):
+    """A PairCreator as create() leaves it once the kernel made pairs (no kernel needed after)."""
+    creator = PairCreator(kernel=None)
+    creator.created = list(pairs)
+    return creator
+
+
+def steps_of(creator):
+    """{netns: [(device, what its request does)]}, each request decoded back from its bytes."""
+    decoded = {}
+    for netns, steps in creator._configuration_steps().items():
+        for _pair, request in steps:
+            facts = link_facts(request.encode(1)[16:])
+            does = 'addrgenmode %s' % facts['addrgenmode'] if facts['addrgenmode'] else 'up' if facts['up'] else 'down'
+            decoded.setdefault(netns, []).append((facts['name'], does))
+    return decoded
+
+
+# ------------------------------------------------------------ configuring new pairs
+
+def test_each_end_gets_its_address_mode_before_it_comes_up():
+    """The kernel makes an end's link-local address when it gets a carrier, and never again."""
+    assert steps_of(creator_of(wanted(name='nk0', link_local=True), wanted(name='nk1', link_local=False))) == {
+        None: [('nk0', 'addrgenmode random'), ('nk0', 'up'), ('nk0p', 'addrgenmode random'), ('nk0p', 'up'),
+               ('nk1', 'addrgenmode none'), ('nk1', 'up'), ('nk1p', 'addrgenmode none'), ('nk1p', 'up')]}
+
+
+def test_each_end_is_configured_in_its_namespace():
+    assert steps_of(creator_of(wanted(name='nk0', peer_netns='blue'))) == {
+        None: [('nk0', 'up')], 'blue': [('nk0p', 'up')]}
+
+
+def test_without_link_local_or_up_nothing_is_sent():
+    assert steps_of(creator_of(wanted(name='nk0', up=False))) == {}
+    assert steps_of(creator_of(wanted(name='nk0', up=False, link_local=True))) == {
+        None: [('nk0', 'addrgenmode random'), ('nk0p', 'addrgenmode random')]}
+
+
+def test_an_end_without_ipv6_gets_no_address_mode():
+    """Below 1280 the kernel has no IPv6 state for an end: no mode to set."""
+    assert steps_of(creator_of(wanted(name='nk0', link_local=False, mtu=1000))) == {
+        None: [('nk0', 'up'), ('nk0p', 'addrgenmode none'), ('nk0p', 'up')]}
+
+
+def test_address_mode():
+    assert [address_mode(None), address_mode(True), address_mode(False)] == [None, 'random', 'none']
+
+
+def test_deleting_again_what_was_not_created_sends_nothing():
+    creator = creator_of(wanted(name='nk0'))
+    assert creator.delete_created() == '', 'no ifindex known: nothing of this run to delete'
+    assert creator.created == []
+
+
+# ------------------------------------------------------------ checking what the kernel made
+
+def test_a_created_pair_is_checked_against_what_was_asked():
+    creator = creator_of(wanted(name='nk0', mode='l2'))
+    with pytest.raises(NetkitError, match='^netkit pair nk0: the kernel made mode l3, not l2$'):
+        creator.check_created(Snapshot(host()))
+
+
+def test_a_setting_the_kernel_ignored_is_not_reported_as_made():
+    creator = creator_of(wanted(name='nk0', headroom=64))
+    with pytest.raises(NetkitError, match='^netkit pair nk0: headroom needs Linux 6.14+'):
+        creator.check_created(Snapshot(host()))
+
+
+def test_a_created_pair_that_is_gone_or_replaced_is_an_error():
+    for kernel in (host(), host(extra=[link('nk5', 30, kind='dummy')])):
+        with pytest.raises(NetkitError, match='^netkit pair nk5: it was deleted or replaced by another program'):
+            creator_of(wanted(name='nk5')).check_created(Snapshot(kernel))
+
+
+def test_the_ends_to_wait_for_are_those_that_get_link_local_addresses():
+    creator = creator_of(wanted(name='nk0', link_local=True), wanted(name='nk1', link_local=True, up=False),
+                         wanted(name='nk2'))
+    assert creator.check_created(Snapshot(host())) == [(None, 5, 'mtu'), (None, 4, 'peer_mtu')]
+    creator = creator_of(wanted(name='nk1', peer_netns='blue', link_local=True))
+    assert creator.check_created(Snapshot(host())) == [(None, 7, 'mtu'), ('blue', 3, 'peer_mtu')]
+
+
+@pytest.mark.parametrize('asked,made,message', [
+    (dict(mode='l2'), dict(mode='l2'), None),
+    (dict(mode=None), dict(mode='l3'), None),
+    (dict(scrub='none', mode='l3'), dict(scrub='none', mode='l3'), None),
+    (dict(mode='l2'), dict(mode='l3'), 'the kernel made mode l3, not l2'),
+    (dict(scrub='none'), dict(scrub=None), 'scrub needs Linux 6.12+'),
+    (dict(tailroom=0), dict(tailroom=None), 'tailroom needs Linux 6.14+'),
+    # Live settings are not fixed at creation: configuring them is checked by reading back.
+    (dict(policy='blackhole'), dict(policy='forward'), None),
+])
+def test_check_applied(asked, made, message):
+    settings = netkit(**made)
+    if message is None:
+        assert check_applied(asked, settings) is None
+    else:
+        with pytest.raises(NetkitError) as info:
+            check_applied(asked, settings)
+        assert str(info.value).startswith(message)
+
+
+# ------------------------------------------------------------ changing existing pairs
+
+def test_ipv6_restarts_when_an_end_rises_above_its_minimum():
+    pair = Snapshot(host()).pair('nk2')
+    assert PairApplier(None, wanted(name='nk2', mtu=1500)).ipv6_restarts(pair) is True
+    assert PairApplier(None, wanted(name='nk2', mtu=1200)).ipv6_restarts(pair) is False
+    assert PairApplier(None, wanted(name='nk2')).ipv6_restarts(pair) is False
+    assert PairApplier(None, wanted(name='nk0', mtu=9000)).ipv6_restarts(Snapshot(host()).pair('nk0')) is False
+
+
+def test_what_restore_puts_back_is_read_from_the_snapshot():
+    snapshot = Snapshot(host())
+    pair = snapshot.pair('nk1')
+    kept = PairApplier(None, wanted(name='nk1'), snapshot).ends_as_they_are(pair)
+    assert kept['pair'] is pair
+    assert [(netns, name, link_['index'], link_['mtu']) for netns, name, link_ in kept['ends']] == [
+        (None, 'nk1', 7, 9000), ('blue', 'nk1p', 3, 4000)]
+
+
+def test_restore_without_configure_has_nothing_to_put_back():
+    assert PairApplier(None, wanted(name='nk0')).restore() == []
+
+
+# ------------------------------------------------------------ deleting
+
+def test_an_unused_group_is_one_no_device_has():
+    used = set(range(1 << 16, (1 << 16) + 1000))
+    for _round in range(200):
+        group = unused_group(used | {0, 1})
+        assert (1 << 16) <= group < (1 << 31) and group not in used, 'above the groups people name by hand'
+    assert GROUP_DELETE_MIN >= 2, 'one pair is deleted by its ifindex'
+
+
+# ------------------------------------------------------------ messages
+
+def test_raise_for_says_what_was_being_done():
+    with pytest.raises(NetkitError, match='^creating netkit pair nk0: %s$' % os.strerror(errno.EEXIST)):
+        raise_for('creating netkit pair nk0', errno.EEXIST)
+    with pytest.raises(NetkitError, match='^netkit needs Linux 6.7'):
+        raise_for('creating netkit pair nk0', errno.EOPNOTSUPP)
+
+
+def test_describe_error():
+    assert describe_error(NetlinkError(errno.ENODEV)) == 'netlink: %s' % os.strerror(errno.ENODEV)
+    assert describe_error(NetlinkError(errno.EOPNOTSUPP)).startswith('netkit needs Linux 6.7+')
+    assert describe_error(NetkitError('as it is')) == 'as it is'
+    assert describe_error(OSError(errno.ENOENT, 'No such file or directory', '/run/netns/red')) == (
+        'No such file or directory (/run/netns/red)')
