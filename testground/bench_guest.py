@@ -1,21 +1,13 @@
 """The guest side of `make bench`: times ip -batch and the collection's reconciler in one run.
 
-Usage (in the VM): python3 bench_guest.py N PREFIX PATH_TO__netkit.py
+Usage (in the VM, with the collection on PYTHONPATH): python3 bench_guest.py N PREFIX [LARGE]
 Prints one JSON object of seconds and counts. Every phase checks its outcome, so a
-number is only printed for work that was really done.
+number is only printed for work that was really done. udev is settled before each phase.
 """
-import importlib.util
 import json
 import subprocess
 import sys
 import time
-
-
-def load_reconciler(path):
-    spec = importlib.util.spec_from_file_location("_netkit", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def ip_json(*args):
@@ -31,12 +23,22 @@ def ends_with_link_local(prefix):
                and any(a["local"].startswith("fe80:") for a in link.get("addr_info", [])))
 
 
-def wait_for_addresses(prefix, ends, timeout=120):
+def wait_for_addresses(prefix, ends, timeout=300):
     deadline = time.monotonic() + timeout
     while ends_with_link_local(prefix) < ends:
         if time.monotonic() > deadline:
             raise SystemExit(f"only {ends_with_link_local(prefix)} of {ends} ends got a link-local address")
         time.sleep(0.05)
+
+
+def settle(attempts=5):
+    """Wait until udev has handled every event so far: under TCG it can be minutes behind a
+    thousand new devices, and too busy meanwhile to answer `udevadm settle` at all."""
+    for _attempt in range(attempts):
+        if subprocess.run(["udevadm", "settle", "--timeout=120"], check=False).returncode == 0:
+            return
+        time.sleep(5)
+    raise SystemExit("udev did not settle")
 
 
 def ip_batch(lines):
@@ -61,6 +63,7 @@ def ip_create(names, prefix):
 
 
 def timed(step):
+    settle()
     started = time.monotonic()
     outcome = step()
     return time.monotonic() - started, outcome
@@ -71,29 +74,69 @@ def expect(condition, what):
         raise SystemExit(f"benchmark check failed: {what}")
 
 
-def main():
-    count, prefix, path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-    names = [f"{prefix}{i}" for i in range(count)]
-    out = {"pairs": count}
-    expect(our_links(prefix) == [], f"no device named {prefix}* before the run")
+def entries(names, **options):
+    from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import PAIR_ARGUMENT_SPEC
+    defaults = dict((key, spec.get("default")) for key, spec in PAIR_ARGUMENT_SPEC.items())
+    return [dict(defaults, name=name, link_local=True, **options) for name in names]
 
+
+def reconcile(pairs, check=False, prune=None):
+    from ansible_collections.xcnf.netkit.plugins.module_utils._pairs import reconcile_pairs
+    return reconcile_pairs(pairs, check, prune)
+
+
+def iproute2_rows(names, prefix, out):
     out["ip_create"] = timed(lambda: ip_create(names, prefix))[0]
     out["ip_delete"] = timed(lambda: ip_batch([f"link del {name}\n" for name in names]))[0]
     expect(our_links(prefix) == [], "ip -batch deleted every pair")
+    # The kernel's floor for deleting: every pair in one device group, one `ip link del group`.
+    ip_create(names, prefix)
+    settle()
+    ip_batch([f"link set {name} group 4242\n" for name in names])
+    out["ip_delete_group"] = timed(lambda: ip_batch(["link del group 4242\n"]))[0]
+    expect(our_links(prefix) == [], "ip link del group deleted every pair")
 
-    out["import"], netkit = timed(lambda: load_reconciler(path))
-    entries = [{"name": name, "link_local": True, "up": True, "state": "present"} for name in names]
-    out["module_check"], results = timed(lambda: netkit.reconcile_pairs(entries, True))
-    expect(sum(r["changed"] for r in results) == count and our_links(prefix) == [],
+
+def module_rows(names, prefix, out):
+    out["import"] = timed(lambda: reconcile([], True))[0]
+    wanted = entries(names)
+    out["module_check"], results = timed(lambda: reconcile(wanted, True))
+    expect(sum(r["changed"] for r in results) == len(names) and our_links(prefix) == [],
            "check mode predicts every pair and creates none")
-    out["module_create"], results = timed(lambda: netkit.reconcile_pairs(entries, False))
-    expect(sum(r["changed"] for r in results) == count, "every pair created")
-    expect(ends_with_link_local(prefix) == 2 * count, "every end has its link-local address")
-    out["module_rerun"], results = timed(lambda: netkit.reconcile_pairs(entries, False))
+    out["module_create"], results = timed(lambda: reconcile(wanted))
+    expect(sum(r["changed"] for r in results) == len(names), "every pair created")
+    expect(ends_with_link_local(prefix) == 2 * len(names), "every end has its link-local address")
+    out["module_rerun"], results = timed(lambda: reconcile(wanted))
     expect(not any(r["changed"] for r in results), "the re-run changes nothing")
-    gone = [dict(entry, state="absent") for entry in entries]
-    out["module_delete"], results = timed(lambda: netkit.reconcile_pairs(gone, False))
-    expect(sum(r["changed"] for r in results) == count and our_links(prefix) == [], "every pair deleted")
+    out["module_delete"], results = timed(lambda: reconcile(entries(names, state="absent")))
+    expect(sum(r["changed"] for r in results) == len(names) and our_links(prefix) == [], "every pair deleted")
+    reconcile(wanted)
+    out["module_prune"], results = timed(lambda: reconcile([], prune=prefix))
+    expect(sum(r["pruned"] for r in results) == len(names) and our_links(prefix) == [], "every pair pruned")
+
+
+def large_rows(count, out):
+    names = [f"nkl{i}" for i in range(count)]
+    wanted = entries(names)
+    out["large"] = count
+    out["large_create"], results = timed(lambda: reconcile(wanted))
+    expect(sum(r["changed"] for r in results) == count, "every large pair created")
+    out["large_rerun"], results = timed(lambda: reconcile(wanted))
+    expect(not any(r["changed"] for r in results), "the large re-run changes nothing")
+    out["large_prune"], results = timed(lambda: reconcile([], prune="nkl"))
+    expect(our_links("nkl") == [], "every large pair pruned")
+
+
+def main():
+    count, prefix = int(sys.argv[1]), sys.argv[2]
+    large = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    names = [f"{prefix}{i}" for i in range(count)]
+    out = {"pairs": count}
+    expect(our_links(prefix) == [], f"no device named {prefix}* before the run")
+    iproute2_rows(names, prefix, out)
+    module_rows(names, prefix, out)
+    if large:
+        large_rows(large, out)
     print(json.dumps(out))
 
 

@@ -380,7 +380,7 @@ class Testground:
     def _qemu_command(self, image, release, accel, port):
         return [
             "qemu-system-x86_64", "-machine", "q35", "-accel", accel,
-            "-cpu", "host" if accel == "kvm" else "max", "-smp", "2", "-m", "1024",
+            "-cpu", "host" if accel == "kvm" else "max", "-smp", "2", "-m", os.environ.get("NETKIT_VM_MEMORY", "1024"),
             "-kernel", str(image / "kernels" / release / "vmlinuz"),
             "-append", "root=/dev/nvme0n1 rw console=ttyS0 quiet mitigations=off",
             "-drive", f"file={image / 'disk.raw'},if=none,id=d0,format=raw,snapshot=on,cache=unsafe",
