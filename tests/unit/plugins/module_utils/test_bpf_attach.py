@@ -19,38 +19,11 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._bpf_attach import (
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
 from ansible_collections.xcnf.netkit.plugins.module_utils._libbpf import HOOKS, BpfError
+from ansible_collections.xcnf.netkit.tests.unit.plugins.module_utils.hostile_names import hostile_text, raised
 
 CHECK = settings(max_examples=200, deadline=None)
 # A name no device has.
 MISSING = 'xcnf-no-such'
-
-# Pieces that trip up naive name validators: format directives, path tricks, NUL,
-# ASCII and unicode whitespace, control characters, names of 15 and 16 bytes, multi-byte
-# UTF-8 (ü is 2 bytes: 7 of them fit, 8 do not), 'à' (whose UTF-8 ends in byte 0xa0),
-# a zero-width space, and lone surrogates (text that has no UTF-8 at all).
-HOSTILE = [
-    '%d', '%s', '%', '\x00', '.', '..', '/', '/etc', '/sys/fs/bpf', ':', ' ', '\t', '\n', '\r', '\x0b', '\x0c',
-    '\x1c', '\x1f', '\x7f', '\x1b[31m', '\x85', '\xa0', '\u1680', '\u2003', '\u2028', '\u3000', '\u200b', '\ufeff',
-    'a' * 15, 'a' * 16, 'ü', 'ü' * 7, 'ü' * 8, 'à', '\U0001f600', '\ud800', '\udfff', '\udc80',
-    'nk0', 'eth0', 'a', '-', '_', '0', 'x.y',
-]
-# All of unicode, surrogates and control characters included.
-ANY_CHARACTER = st.characters(codec=None, exclude_categories=())
-hostile_text = st.one_of(
-    st.sampled_from(HOSTILE),
-    st.lists(st.sampled_from(HOSTILE + list('abcz09-_.')), min_size=1, max_size=5).map(''.join),
-    st.text(ANY_CHARACTER, max_size=20),
-)
-
-
-def raised(function, *args):
-    """The NetkitError function raised, or None. Any other exception fails the test."""
-    try:
-        function(*args)
-    except NetkitError as exc:
-        return exc
-    return None
-
 
 # ------------------------------------------------------------ programs
 

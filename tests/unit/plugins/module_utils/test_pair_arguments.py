@@ -20,61 +20,14 @@ from hypothesis import strategies as st
 
 from ansible_collections.xcnf.netkit.plugins.module_utils import _pair_arguments as pa
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
+from ansible_collections.xcnf.netkit.tests.unit.plugins.module_utils.hostile_names import (
+    has_surrogate, hostile_text, is_control, raised, utf8_size, valid_ifname, valid_names,
+)
 
 CHECK = settings(max_examples=200, deadline=None)
 
-# Pieces that trip up naive name validators: format directives, path tricks, NUL,
-# ASCII and unicode whitespace, control characters, names of 15 and 16 bytes, multi-byte
-# UTF-8 (ü is 2 bytes: 7 of them fit, 8 do not), 'à' (whose UTF-8 ends in byte 0xa0),
-# a zero-width space, and lone surrogates (text that has no UTF-8 at all).
-HOSTILE = [
-    '%d', '%s', '%', '\x00', '.', '..', '/', '/etc', '/sys/fs/bpf', ':', ' ', '\t', '\n', '\r', '\x0b', '\x0c',
-    '\x1c', '\x1f', '\x7f', '\x1b[31m', '\x85', '\xa0', '\u1680', '\u2003', '\u2028', '\u3000', '\u200b', '\ufeff',
-    'a' * 15, 'a' * 16, 'ü', 'ü' * 7, 'ü' * 8, 'à', '\U0001f600', '\ud800', '\udfff', '\udc80',
-    'nk0', 'eth0', 'a', '-', '_', '0', 'x.y',
-]
-# All of unicode, surrogates and control characters included.
-ANY_CHARACTER = st.characters(codec=None, exclude_categories=())
-hostile_text = st.one_of(
-    st.sampled_from(HOSTILE),
-    st.lists(st.sampled_from(HOSTILE + list('abcz09-_.')), min_size=1, max_size=5).map(''.join),
-    st.text(ANY_CHARACTER, max_size=20),
-)
 # The same without lone surrogates: what a YAML or JSON task file can hold as UTF-8.
 encodable_text = hostile_text.filter(lambda text: not has_surrogate(text))
-
-
-def has_surrogate(text):
-    return any(0xd800 <= ord(c) <= 0xdfff for c in text)
-
-
-def is_control(c):
-    return ord(c) < 32 or ord(c) == 127
-
-
-def utf8_size(text):
-    try:
-        return len(text.encode('utf-8'))
-    except UnicodeEncodeError:
-        return None
-
-
-def valid_ifname(value):
-    """An interface name this collection can find again: at most 15 bytes of UTF-8, none
-    of '/', ':', '%', whitespace or control characters, no byte 0xa0 (the kernel's isspace()
-    counts it), not '.' or '..'."""
-    size = utf8_size(value) if value else None
-    return (size is not None and 1 <= size <= 15 and value not in ('.', '..')
-            and b'\xa0' not in value.encode('utf-8')
-            and not any(c in '/:%' or c.isspace() or is_control(c) for c in value))
-
-
-# Names that pass, to reach the checks after the name: edge sizes and random printable UTF-8.
-valid_names = st.one_of(
-    st.sampled_from(['nk0', 'a' * 14, 'a' * 15, 'ü' * 7, 'ü' * 6 + 'a', 'x.y', '-', '\u200b', '\U0001f600' * 3]),
-    st.text(st.characters(codec='utf-8', exclude_categories=('Cc', 'Cs', 'Zs', 'Zl', 'Zp')), min_size=1, max_size=15)
-    .map(lambda text: text.encode('utf-8')[:15].decode('utf-8', 'ignore')).filter(valid_ifname),
-)
 
 
 def kernel_dev_valid_name(raw):
@@ -89,15 +42,6 @@ def valid_netns_name(name):
     not '.' or '..', at most 255 bytes."""
     return (bool(name) and '/' not in name and name not in ('.', '..') and not any(is_control(c) for c in name)
             and utf8_size(name) is not None and utf8_size(name) <= 255)
-
-
-def raised(function, *args):
-    """The NetkitError function raised, or None. Any other exception fails the test."""
-    try:
-        function(*args)
-    except NetkitError as exc:
-        return exc
-    return None
 
 
 # ------------------------------------------------------------ interface names
