@@ -62,8 +62,9 @@ def ip_create(names, prefix):
     wait_for_addresses(prefix, 2 * len(names))
 
 
-def timed(step):
-    settle()
+def timed(step, settled=True):
+    if settled:
+        settle()
     started = time.monotonic()
     outcome = step()
     return time.monotonic() - started, outcome
@@ -108,11 +109,35 @@ def module_rows(names, prefix, out):
     expect(ends_with_link_local(prefix) == 2 * len(names), "every end has its link-local address")
     out["module_rerun"], results = timed(lambda: reconcile(wanted))
     expect(not any(r["changed"] for r in results), "the re-run changes nothing")
+    out["rerun_parts"] = rerun_parts(wanted)
     out["module_delete"], results = timed(lambda: reconcile(entries(names, state="absent")))
     expect(sum(r["changed"] for r in results) == len(names) and our_links(prefix) == [], "every pair deleted")
     reconcile(wanted)
     out["module_prune"], results = timed(lambda: reconcile([], prune=prefix))
     expect(sum(r["pruned"] for r in results) == len(names) and our_links(prefix) == [], "every pair pruned")
+
+
+def rerun_parts(wanted):
+    """Where a re-run's time goes, step by step as reconcile_pairs() takes them."""
+    from ansible_collections.xcnf.netkit.plugins.module_utils import _netlink_messages, _netlink_socket
+    from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import desired_pair
+    from ansible_collections.xcnf.netkit.plugins.module_utils._pair_plan import plan_pairs
+    from ansible_collections.xcnf.netkit.plugins.module_utils._pair_snapshot import Snapshot
+    kernel = _netlink_socket.Kernel()
+    parts = {}
+    parts["link dump (kernel and socket)"], payloads = timed(
+        lambda: kernel.read(None, _netlink_messages.links_request()), settled=False)
+    parts["decoding the links"] = timed(lambda: [_netlink_messages.link_facts(p) for p in payloads], settled=False)[0]
+    parts["address dump and decoding"] = timed(lambda: kernel.addresses(None), settled=False)[0]
+    parts["validating the entries"] = timed(lambda: [desired_pair(entry) for entry in wanted], settled=False)[0]
+    snapshot = Snapshot(kernel)
+    snapshot.links()
+    snapshot.addresses(None, 0)
+    parts["planning on the read snapshot"] = timed(lambda: plan_pairs(snapshot, wanted), settled=False)[0]
+    parts["links in the dump"] = len(payloads)
+    parts["bytes in the dump"] = sum(len(payload) for payload in payloads)
+    kernel.close()
+    return parts
 
 
 def large_rows(count, out):

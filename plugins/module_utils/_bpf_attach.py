@@ -103,6 +103,7 @@ def attachments(lib, pin_dir):
 
 
 def attach(lib, loaded, name, hook, ifindex, pin_dir):
+    lib.take_log()
     link = lib.bpf_program__attach_netkit(loaded.programs[name], ifindex, None)
     if not link:
         raise lib.error('attaching %s to the %s hook of ifindex %d' % (name, hook, ifindex))
@@ -117,6 +118,7 @@ def attach(lib, loaded, name, hook, ifindex, pin_dir):
 
 def swap(lib, loaded, name, hook, pin_dir):
     path = link_pin_path(pin_dir, hook)
+    lib.take_log()
     link = lib.bpf_link__open(path.encode())
     if not link:
         raise lib.error('opening the pinned link %s' % path)

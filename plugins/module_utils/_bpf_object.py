@@ -74,6 +74,7 @@ class LoadedObject:
         self.lib = lib
         self.path = path
         # The caller has run check_object_file(path), before it made a pin directory for it.
+        lib.take_log()
         self.obj = lib.bpf_object__open_file(path.encode(), None)
         if not self.obj:
             raise lib.error('libbpf cannot open %s' % path)
@@ -82,7 +83,8 @@ class LoadedObject:
             self.map_names = self._map_names(map_pin_dir)
             rc = lib.bpf_object__load(self.obj)
             if rc != 0:
-                raise lib.error('the kernel refused to load %s' % path, rc)
+                raise lib.error('the kernel refused to load %s' % path, rc,
+                                hint=' (`bpftool prog load %s /sys/fs/bpf/x` shows the whole verifier log)' % path)
         except BaseException:
             self.close()
             raise

@@ -17,6 +17,7 @@ __metaclass__ = type
 import ctypes
 import ctypes.util
 import os
+import re
 
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
 
@@ -78,6 +79,32 @@ class BpfMapInfo(ctypes.Structure):
 
 PRINT_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
 RING_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
+# Kernel addresses (the verifier prints some as it loads maps) are not for the module's result.
+KERNEL_ADDRESS = re.compile(r'0xffff[0-9a-f]{12}')
+# What libbpf warned about since the last take_log(): libbpf has one print callback per
+# process, so the log and the callback are the process's, set once and never freed.
+LOG = []
+LIBC = ctypes.CDLL(None)
+LIBC.vasprintf.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p, ctypes.c_void_p]
+LIBC.free.argtypes = [ctypes.c_void_p]
+
+
+def _logged(level, fmt, args):
+    """libbpf's print callback: keep its warnings (the verifier's log is one) for Libbpf.error()."""
+    if level != LIBBPF_WARN:
+        return 0
+    text = ctypes.c_void_p()
+    # va_list travels as a pointer on the ABIs Linux runs (x86_64, arm64, s390x, ppc64le):
+    # formatted once, into memory of the size it needs.
+    if LIBC.vasprintf(ctypes.byref(text), fmt, args) >= 0:
+        try:
+            LOG.extend(ctypes.string_at(text.value).decode('utf-8', 'replace').splitlines())
+        finally:
+            LIBC.free(text)
+    return 0
+
+
+PRINT = PRINT_CALLBACK(_logged)
 
 
 class Libbpf:
@@ -133,32 +160,27 @@ class Libbpf:
             function = getattr(self.lib, name)
             function.restype = restype
             function.argtypes = argtypes
-        self.log = []
-        self._libc = ctypes.CDLL(None)
-        # Kept on self: libbpf calls it for as long as this process uses libbpf.
-        self._print = PRINT_CALLBACK(self._logged)
-        self.lib.libbpf_set_print(self._print)
+        self.lib.libbpf_set_print(PRINT)
 
     def __getattr__(self, name):
         return getattr(self.lib, name)
 
-    def _logged(self, level, fmt, args):
-        """libbpf's print callback: keep its warnings (they carry the verifier's log) for error()."""
-        if level == LIBBPF_WARN:
-            buf = ctypes.create_string_buffer(4096)
-            # va_list travels as a pointer on the ABIs Linux runs (x86_64, arm64, s390x, ppc64le).
-            self._libc.vsnprintf(buf, ctypes.c_size_t(len(buf)), fmt, ctypes.c_void_p(args))
-            self.log.extend(buf.value.decode('utf-8', 'replace').splitlines())
-        return 0
+    @staticmethod
+    def take_log():
+        """What libbpf warned about since the last call, kernel addresses masked; the log starts afresh."""
+        lines = [KERNEL_ADDRESS.sub('0xffff...', line) for line in LOG]
+        del LOG[:]
+        return lines
 
-    def error(self, doing, code=None):
+    def error(self, doing, code=None, hint=''):
         """The BpfError of a failed call: code is its negative errno (or errno), None to take
-        the errno it left; with the last lines libbpf logged meanwhile."""
+        the errno it left; with the last lines libbpf logged since the operation began (the
+        verifier's reason and the end of its log are at the end)."""
         code = abs(code) if code else ctypes.get_errno()
-        message = '%s: %s' % (doing, os.strerror(code) if code else 'unknown error')
-        if self.log:
-            message += '\nlibbpf said:\n%s' % '\n'.join(self.log[-LOG_LINES:])
-            self.log = []
+        message = '%s: %s%s' % (doing, os.strerror(code) if code else 'unknown error', hint)
+        log = self.take_log()
+        if log:
+            message += '\nlibbpf said (its last %d lines):\n%s' % (min(len(log), LOG_LINES), '\n'.join(log[-LOG_LINES:]))
         return BpfError(message)
 
     def object_info(self, fd, info):

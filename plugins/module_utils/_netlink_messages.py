@@ -24,6 +24,7 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitE
 from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import (
     KIND, NETKIT_ATTRIBUTES, SETTING_ATTRIBUTES, decode_value, encode_value, nla_name,
 )
+from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import OFFLOAD_SIZES
 from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import HAS_PYROUTE2, attribute_ids, struct_format
 
 if HAS_PYROUTE2:
@@ -49,7 +50,11 @@ if HAS_PYROUTE2:
      IFLA_GROUP) = LINK_ATTR_IDS = tuple(IFLA[name] for name in (
          'IFLA_IFNAME', 'IFLA_MTU', 'IFLA_LINK', 'IFLA_LINKINFO', 'IFLA_AF_SPEC', 'IFLA_CARRIER',
          'IFLA_LINK_NETNSID', 'IFLA_GROUP'))
-    LINK_ATTRS = frozenset(LINK_ATTR_IDS)
+    # Link facts that are one u32 each: {fact: attribute id}.
+    LINK_U32 = dict((fact, IFLA[name]) for fact, name in (
+        ('txqueuelen', 'IFLA_TXQLEN'), ('gso_max_size', 'IFLA_GSO_MAX_SIZE'),
+        ('gro_max_size', 'IFLA_GRO_MAX_SIZE'), ('tso_max_size', 'IFLA_TSO_MAX_SIZE')))
+    LINK_ATTRS = frozenset(LINK_ATTR_IDS + tuple(LINK_U32.values()))
     IFLA_INFO_KIND, IFLA_INFO_DATA = IFLA_INFO['IFLA_INFO_KIND'], IFLA_INFO['IFLA_INFO_DATA']
     AF_INET6_ONLY = (AF_SPEC_AF_INET6,)
     ADDR_GEN_MODE_ONLY = (IFLA_INET6_ADDR_GEN_MODE,)
@@ -106,21 +111,28 @@ def _with_attrs(device, attrs):
 
 # ---------------------------------------------------------------- requests
 
+def end_settings(wanted, peer):
+    """The link attributes of one end's settings in wanted (the peer's, or the primary's)."""
+    attrs = []
+    for key, name in (('mtu', 'IFLA_MTU'), ('txqueuelen', 'IFLA_TXQLEN')):
+        value = wanted.get('peer_' + key if peer else key)
+        if value is not None:
+            attrs.append([name, value])
+    attrs.extend([name, wanted[key]] for key, name in sorted(OFFLOAD_SIZES.items()) if wanted.get(key) is not None)
+    return attrs
+
+
 def create_request(wanted, netns_fd=None):
     """RTM_NEWLINK that creates a pair, both ends down, and echoes the new primary."""
     def build():
-        peer = [['IFLA_IFNAME', wanted['peer_name']]]
-        if wanted.get('peer_mtu') is not None:
-            peer.append(['IFLA_MTU', wanted['peer_mtu']])
+        peer = [['IFLA_IFNAME', wanted['peer_name']]] + end_settings(wanted, peer=True)
         if netns_fd is not None:
             peer.append(['IFLA_NET_NS_FD', netns_fd])
         data = [['IFLA_NETKIT_PEER_INFO', {'attrs': peer}]]
         settings = [attr for attr in NETKIT_ATTRIBUTES if attr.key in SETTING_ATTRIBUTES]
         data.extend([nla_name(attr), encode_value(attr.key, wanted[attr.key])]
                     for attr in settings if wanted.get(attr.key) is not None)
-        attrs = [['IFLA_IFNAME', wanted['name']]]
-        if wanted.get('mtu') is not None:
-            attrs.append(['IFLA_MTU', wanted['mtu']])
+        attrs = [['IFLA_IFNAME', wanted['name']]] + end_settings(wanted, peer=False)
         attrs.append(['IFLA_LINKINFO', {'attrs': [['IFLA_INFO_KIND', KIND], ['IFLA_INFO_DATA', {'attrs': data}]]}])
         return _link(attrs=attrs)
     return Request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO, build)
@@ -137,8 +149,9 @@ def up_request(device, up=True):
     return Request(RTM_NEWLINK, 0, lambda: _link(flags=IFF_UP if up else 0, change=IFF_UP, **_device(device)))
 
 
-def mtu_request(index, mtu):
-    return Request(RTM_NEWLINK, 0, lambda: _link(index=index, attrs=[['IFLA_MTU', mtu]]))
+def settings_request(index, attrs):
+    """RTM_NEWLINK that sets link attributes ([[IFLA_* name, value]]) of the device index."""
+    return Request(RTM_NEWLINK, 0, lambda: _link(index=index, attrs=[list(attr) for attr in attrs]))
 
 
 def netns_request(index, netns_fd):
@@ -267,7 +280,7 @@ def link_facts(payload):
     inet6 = attributes(attributes(get(IFLA_AF_SPEC, b''), 0, AF_INET6_ONLY).get(AF_SPEC_AF_INET6, b''), 0,
                        ADDR_GEN_MODE_ONLY)
     gen_mode = inet6.get(IFLA_INET6_ADDR_GEN_MODE)
-    return {
+    facts = {
         'index': index,
         'name': _string(get(IFLA_IFNAME)),
         'kind': kind,
@@ -280,6 +293,9 @@ def link_facts(payload):
         'addrgenmode': None if gen_mode is None else ADDR_GEN_MODE_NAMES.get(_uint(gen_mode), str(_uint(gen_mode))),
         'netkit': netkit_facts(attributes(info.get(IFLA_INFO_DATA, b''))) if kind == KIND else None,
     }
+    for fact, attr_id in LINK_U32.items():
+        facts[fact] = _uint(get(attr_id))
+    return facts
 
 
 def netkit_facts(data):

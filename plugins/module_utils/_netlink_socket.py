@@ -36,6 +36,8 @@ DUMP_RETRY_PAUSE = 0.05
 # Requests per send: their acknowledgements must fit the socket's receive buffer (208 KiB by default).
 WRITE_WINDOW = 64
 RECEIVE_SIZE = 1 << 20
+RECEIVE_BUFFER = 4 << 20
+SO_RCVBUFFORCE = getattr(socket, 'SO_RCVBUFFORCE', 33)
 
 
 def netns_path(name):
@@ -75,7 +77,15 @@ def _setns(fd):
 
 
 def _route_socket():
-    return socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, NETLINK_ROUTE)
+    sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, NETLINK_ROUTE)
+    # Room for a window's acknowledgements and echoes with a wide margin: the kernel has done
+    # what a window asks before the first answer is read, so answers it cannot queue (ENOBUFS)
+    # would leave its outcome unknown. SO_RCVBUFFORCE passes the system's limit (root only).
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, RECEIVE_BUFFER)
+    except OSError:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+    return sock
 
 
 class Kernel:
@@ -145,6 +155,10 @@ class Kernel:
                 continue
             interrupted = interrupted or bool(msg_flags & NLM_F_DUMP_INTR)
             if kind == NLMSG_DONE:
+                # A dump that failed halfway ends with its error code here.
+                code = error_code(payload) if len(payload) >= 4 else 0
+                if code:
+                    raise NetlinkError(code, os.strerror(code))
                 return payloads, interrupted
             if kind == NLMSG_ERROR:
                 code = error_code(payload)

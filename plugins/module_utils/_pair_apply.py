@@ -21,8 +21,8 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import (
     CREATION_SETTINGS, KIND, describe_netlink_error, unsupported_setting_message,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_messages import (
-    ADDR_GEN_MODES, addrgenmode_request, create_request, delete_address_request, delete_request, group_delete_request,
-    group_request, link_facts, mtu_request, netns_request, policy_request, up_request,
+    ADDR_GEN_MODES, addrgenmode_request, create_request, delete_address_request, delete_request, end_settings,
+    group_delete_request, group_request, link_facts, netns_request, policy_request, settings_request, up_request,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_socket import open_netns
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import has_no_ipv6
@@ -33,6 +33,9 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._pair_snapshot import 
 from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import NetlinkError
 
 LINK_LOCAL_WAIT = 5.0
+# What restore() puts back on each end: {link fact: attribute}.
+LINK_SETTINGS = (('mtu', 'IFLA_MTU'), ('txqueuelen', 'IFLA_TXQLEN'), ('gso_max_size', 'IFLA_GSO_MAX_SIZE'),
+                 ('gro_max_size', 'IFLA_GRO_MAX_SIZE'))
 # From this many pairs on, deleting goes by device group (for one, it only costs requests).
 GROUP_DELETE_MIN = 2
 
@@ -191,8 +194,10 @@ class PairApplier:
             self.kernel.change(None, policy_request(pair['ifindex'], policies))
         ends = ((None, pair['ifindex'], 'mtu'), (peer_netns, pair['peer_ifindex'], 'peer_mtu'))
         for netns, index, key in ends:
-            if wanted.get(key) is not None and pair[key] != wanted[key]:
-                self.kernel.change(netns, mtu_request(index, wanted[key]))
+            changes = end_settings(dict((key, value) for key, value in wanted.items() if pair.get(key) != value),
+                                   peer=key == 'peer_mtu')
+            if changes:
+                self.kernel.change(netns, settings_request(index, changes))
         took_down = False
         resets = pair['link_local'] != wanted['link_local'] or self.ipv6_restarts(pair)
         if wanted.get('link_local') is not None and resets:
@@ -243,7 +248,8 @@ class PairApplier:
             indexes = (now['ifindex'], now['peer_ifindex'])
             ends = list(zip(self.before['ends'], indexes, (now['addrgenmode'], now['peer_addrgenmode'])))
             for (netns, _name, link), index, mode in ends:
-                self.kernel.change(netns, mtu_request(index, link['mtu']))
+                self.kernel.change(netns, settings_request(index, [[name, link[fact]] for fact, name in LINK_SETTINGS
+                                                                   if link[fact] is not None]))
                 if link['addrgenmode'] != mode and link['addrgenmode'] in ADDR_GEN_MODES:
                     # Down first: the kernel makes the end's link-local address anew when it comes up.
                     self.kernel.change(netns, up_request(index, False))
@@ -314,25 +320,49 @@ def delete_pairs(kernel, plans):
 def delete_as_group(kernel, plans):
     """Move the primaries of plans into a device group nothing else is in, and delete the
     group: one unregistering wait for all. True when done; False when the group could not be
-    used (a device of another program joined it, or the kernel refused), with every primary
-    back in its own group and nothing deleted, for deleting them one by one instead."""
+    used (a device of another program is in it, one of ours left it, or the kernel refused),
+    with every primary back in its own group and nothing deleted, for deleting them one by one."""
     links = kernel.links(None)
     planned = set(plan.before['ifindex'] for plan in plans)
-    primaries = dict((link['index'], link['group']) for link in links if link['index'] in planned
+    primaries = dict((link['index'], link) for link in links if link['index'] in planned
                      and link['kind'] == KIND and link['netkit']['primary'])
     group = unused_group(set(link['group'] for link in links))
-    indexes = sorted(primaries)
-    codes = kernel.write(None, [group_request(index, group) for index in indexes])
-    moved = [index for index, code in zip(indexes, codes) if code == 0]
-    strangers = [link['name'] for link in kernel.links(None) if link['group'] == group and link['index'] not in moved]
-    refused = [(index, code) for index, code in zip(indexes, codes) if code not in (0, errno.ENODEV)]
-    if not refused and not strangers and (not moved or kernel.write(None, [group_delete_request(group)])[0] == 0):
-        return True
-    codes = kernel.write(None, [group_request(index, primaries[index]) for index in moved])
-    if any(code not in (0, errno.ENODEV) for code in codes):
-        raise NetkitError('deleting netkit pairs as device group %d failed, and moving them back to their groups '
-                          'failed too: set their group by hand (ip link set NAME group 0)' % group)
-    return False
+    moved = []
+    try:
+        indexes = sorted(primaries)
+        codes = kernel.write(None, [group_request(index, group) for index in indexes])
+        moved = [index for index, code in zip(indexes, codes) if code == 0]
+        if any(code not in (0, errno.ENODEV) for code in codes) or not moved:
+            raise GroupUnusable()
+        members = set(link['index'] for link in kernel.links(None) if link['group'] == group)
+        if members != set(moved) or kernel.write(None, [group_delete_request(group)])[0] != 0:
+            raise GroupUnusable()
+    except BaseException as exc:
+        put_back(kernel, group, [primaries[index] for index in moved])
+        if not isinstance(exc, GroupUnusable):
+            raise
+        return False
+    # A pair someone moved out of the group meanwhile is still there: deleted now (the others
+    # answer ENODEV at once).
+    for index, code in zip(moved, kernel.write(None, [delete_request(index) for index in moved])):
+        if code not in (0, errno.ENODEV):
+            raise_for('deleting netkit pair %s' % primaries[index]['name'], code)
+    return True
+
+
+def put_back(kernel, group, links):
+    """Put the primaries moved into group back into the groups they were in."""
+    codes = kernel.write(None, [group_request(link['index'], link['group']) for link in links])
+    stuck = ['%s (group %d)' % (link['name'], link['group'])
+             for link, code in zip(links, codes) if code not in (0, errno.ENODEV)]
+    if stuck:
+        raise NetkitError('deleting netkit pairs as device group %d failed, and putting them back into their '
+                          'groups failed too: set them by hand (ip link set NAME group GROUP): %s'
+                          % (group, ', '.join(stuck)))
+
+
+class GroupUnusable(Exception):
+    """The run's device group cannot be deleted as it is: the pairs go one by one instead."""
 
 
 def unused_group(used):
@@ -371,8 +401,9 @@ def apply_plans(kernel, snapshot, plans):
                 appliers.append(applier)
                 waiting.extend(configure(applier, plan.before))
         recreating = [plan for plan in plans if plan.action == RECREATE]
-        delete_pairs(kernel, recreating)
+        # Before deleting: a failure halfway makes again those already gone (the others are there).
         lost = recreating
+        delete_pairs(kernel, recreating)
         taken = creator.create([plan.wanted for plan in plans if plan.action in (CREATE, RECREATE)])
         if taken:
             # Someone created these meanwhile: plan them again on what is there now, with every

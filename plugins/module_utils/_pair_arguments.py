@@ -22,7 +22,14 @@ NOT_IN_IFNAME = re.compile(r'[/:%\s\x00-\x1f\x7f]')
 IPV6_MIN_MTU = 1280
 # Keys of the pair dict that a user can ask for, in the order diffs show them.
 SETTINGS = ('peer_name', 'peer_netns', 'mode', 'scrub', 'peer_scrub', 'headroom', 'tailroom',
-            'policy', 'peer_policy', 'mtu', 'peer_mtu', 'up', 'link_local')
+            'policy', 'peer_policy', 'mtu', 'peer_mtu', 'txqueuelen', 'peer_txqueuelen',
+            'gso_max_size', 'gro_max_size', 'up', 'link_local')
+# Settings of each end, and the link attribute that carries each.
+TXQUEUELEN = {'txqueuelen': 'IFLA_TXQLEN', 'peer_txqueuelen': 'IFLA_TXQLEN'}
+# Settings of both ends at once (as Cilium sets them for BIG TCP), and their link attributes.
+OFFLOAD_SIZES = {'gso_max_size': 'IFLA_GSO_MAX_SIZE', 'gro_max_size': 'IFLA_GRO_MAX_SIZE'}
+# The kernel's GSO_MAX_SIZE and GRO_MAX_SIZE (8 * 65535): no device takes more.
+OFFLOAD_MAX_SIZE = 524280
 
 PAIR_ARGUMENT_SPEC = dict(
     name=dict(type='str', required=True),
@@ -37,6 +44,10 @@ PAIR_ARGUMENT_SPEC = dict(
     peer_policy=dict(type='str', choices=['forward', 'blackhole']),
     mtu=dict(type='int'),
     peer_mtu=dict(type='int'),
+    txqueuelen=dict(type='int'),
+    peer_txqueuelen=dict(type='int'),
+    gso_max_size=dict(type='int'),
+    gro_max_size=dict(type='int'),
     up=dict(type='bool', default=True),
     peer_netns=dict(type='str'),
     link_local=dict(type='bool'),
@@ -104,6 +115,13 @@ def desired_pair(params):
     for key in ('headroom', 'tailroom'):
         if wanted[key] is not None and not 0 <= wanted[key] <= 65535:
             raise NetkitError('%s must be 0 to 65535 bytes' % key)
+    for key in TXQUEUELEN:
+        if wanted[key] is not None and not 0 <= wanted[key] <= 0xffffffff:
+            raise NetkitError('%s %d is out of range: 0 to 4294967295 packets' % (key, wanted[key]))
+    for key in OFFLOAD_SIZES:
+        if wanted[key] is not None and not 1 <= wanted[key] <= OFFLOAD_MAX_SIZE:
+            raise NetkitError('%s %d is out of range: 1 to %d bytes (the kernel takes no more)'
+                              % (key, wanted[key], OFFLOAD_MAX_SIZE))
     check_link_local_mtu(wanted, wanted)
     return wanted
 

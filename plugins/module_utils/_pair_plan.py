@@ -132,6 +132,7 @@ def check_creatable(snapshot, wanted):
         # that from, the release says (check mode too).
         if (known is not None and key not in known) or (known is None and not release_has(key)):
             raise NetkitError(unsupported_setting_message(key))
+    check_gso_max_size(snapshot, wanted)
     netns = wanted['peer_netns']
     if netns is not None and not os.path.exists(netns_path(netns)):
         raise NetkitError(missing_netns_message(netns))
@@ -149,6 +150,7 @@ def check_changeable(snapshot, before, wanted):
             # The kernel reports every netkit attribute it knows: it cannot make this one.
             raise NetkitError(unsupported_setting_message(key))
     check_link_local_mtu(wanted, before)
+    check_gso_max_size(snapshot, wanted, before)
     target = wanted['peer_netns']
     if target is not None and target != before['peer_netns']:
         if not os.path.exists(netns_path(target)):
@@ -157,6 +159,16 @@ def check_changeable(snapshot, before, wanted):
         if taken is not None:
             raise NetkitError('peer_netns %s has a %s device named %s already; the peer cannot move there'
                               % (target, taken['kind'] or 'non-netkit', before['peer_name']))
+
+
+def check_gso_max_size(snapshot, wanted, before=None):
+    """The kernel takes no GSO size above a device's tso_max_size."""
+    if wanted.get('gso_max_size') is None:
+        return
+    limit = snapshot.tso_max_size(before)
+    if limit is not None and wanted['gso_max_size'] > limit:
+        raise NetkitError('gso_max_size %d is more than netkit devices take on this host (their tso_max_size is %d)'
+                          % (wanted['gso_max_size'], limit))
 
 
 def carried_over(before, wanted):

@@ -14,7 +14,7 @@ __metaclass__ = type
 
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
 from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import KIND, SETTING_ATTRIBUTES
-from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import IPV6_MIN_MTU
+from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import IPV6_MIN_MTU, OFFLOAD_SIZES
 
 
 def link_local_state(end):
@@ -104,12 +104,16 @@ class Snapshot:
             'name': link['name'], 'ifindex': link['index'], 'mtu': link['mtu'],
             'peer_name': peer['name'] if peer else None, 'peer_ifindex': link['link'],
             'peer_netns': peer_netns, 'peer_mtu': peer['mtu'] if peer else None,
+            'txqueuelen': link['txqueuelen'], 'peer_txqueuelen': peer['txqueuelen'] if peer else None,
             # Both up, both down, or (null) one of each.
             'up': link['up'] if peer and peer['up'] == link['up'] else None,
             'addrgenmode': link['addrgenmode'], 'peer_addrgenmode': peer['addrgenmode'] if peer else None,
             'addresses': [a['address'] for a in primary_end['addresses']],
             'peer_addresses': [a['address'] for a in peer_end['addresses']] if peer_end else [],
         })
+        for key in OFFLOAD_SIZES:
+            # One setting for both ends: null when they differ.
+            pair[key] = link[key] if peer and peer[key] == link[key] else None
         states = set([link_local_state(primary_end), link_local_state(peer_end) if peer_end else None])
         pair['link_local'] = states.pop() if len(states) == 1 else None
         return pair
@@ -126,6 +130,18 @@ class Snapshot:
             if link['kind'] == KIND:
                 return set(key for key, value in link['netkit'].items() if value is not None)
         return None
+
+    def tso_max_size(self, pair=None):
+        """The largest GSO size the ends of pair take (tso_max_size), or, without a pair, what
+        any netkit device of the host namespace takes (the same for all on a kernel); None
+        when nothing tells."""
+        if pair is None:
+            sizes = [link['tso_max_size'] for link in self.links().values() if link['kind'] == KIND]
+        else:
+            ends = (self.link_by_index(None, pair['ifindex']), self.link_by_index(pair['peer_netns'], pair['peer_ifindex']))
+            sizes = [end['tso_max_size'] for end in ends if end is not None]
+        sizes = [size for size in sizes if size is not None]
+        return min(sizes) if sizes else None
 
     def all_pairs(self):
         return [self.pair_from_primary(link) for link in sorted(self.links().values(), key=lambda link: link['name'])

@@ -101,6 +101,29 @@ options:
     description:
       - MTU of the peer.
     type: int
+  txqueuelen:
+    description:
+      - Transmit queue length of the primary, in packets (0 to 4294967295). The kernel makes netkit
+        devices with 1000 (what Cilium sets). Changes in place.
+    type: int
+  peer_txqueuelen:
+    description:
+      - As O(txqueuelen), for the peer.
+    type: int
+  gso_max_size:
+    description:
+      - The largest packet, in bytes, the stack builds for segmentation offload on both ends (one setting
+        for both, as datapaths set it for BIG TCP). The kernel's default is 65536; above it, IPv6 traffic
+        can use BIG TCP. At most the devices' C(tso_max_size) (524280 on Linux 6.12); a larger value fails
+        before anything changes. Changes in place.
+      - At or below 65536 the kernel sets the IPv4 limit (C(gso_ipv4_max_size)) to the same value; the
+        module does not set the IPv4 limits on their own (pyroute2 has no attribute for them).
+      - The pair reports it as null when the two ends differ (set by something else).
+    type: int
+  gro_max_size:
+    description:
+      - As O(gso_max_size), for receive offload (1 to 524280). Changes in place.
+    type: int
   up:
     description:
       - Whether both ends are administratively up.
@@ -130,8 +153,8 @@ options:
     description:
       - When a setting fixed at creation differs on a live pair, V(true) deletes and re-creates the pair
         (traffic through it stops meanwhile, attached eBPF programs go with it); V(false) fails.
-      - The new pair keeps the old one's settings the task does not set (peer namespace, MTUs, policies,
-        link-local addresses, up or down).
+      - The new pair keeps the old one's settings the task does not set (peer namespace, MTUs, queue
+        lengths, offload sizes, policies, link-local addresses, up or down).
       - A setting the running kernel cannot hold (for example O(headroom) before Linux 6.14) fails before
         the old pair is deleted.
     type: bool
@@ -243,6 +266,22 @@ pair:
       description: MTU of the peer.
       type: int
       sample: 1500
+    txqueuelen:
+      description: Transmit queue length of the primary.
+      type: int
+      sample: 1000
+    peer_txqueuelen:
+      description: Transmit queue length of the peer.
+      type: int
+      sample: 1000
+    gso_max_size:
+      description: The GSO size limit of both ends; null when they differ.
+      type: int
+      sample: 65536
+    gro_max_size:
+      description: The GRO size limit of both ends; null when they differ.
+      type: int
+      sample: 65536
     up:
       description:
         - V(true) when both ends are administratively up, V(false) when both are down, null when one

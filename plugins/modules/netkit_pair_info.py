@@ -64,7 +64,8 @@ pairs:
   description:
     - The pairs, sorted by the primary's name, each as the C(pair) that M(xcnf.netkit.netkit_pair)
       returns (name, ifindex, peer_name, peer_ifindex, peer_netns, mode, policy, peer_policy, scrub,
-      peer_scrub, headroom, tailroom, mtu, peer_mtu, up, link_local, addresses, peer_addresses,
+      peer_scrub, headroom, tailroom, mtu, peer_mtu, txqueuelen, peer_txqueuelen, gso_max_size,
+      gro_max_size, up, link_local, addresses, peer_addresses,
       addrgenmode, peer_addrgenmode).
     - A peer in a namespace without a name under C(/run/netns) shows as C(nsid:N), with its own
       facts null.
@@ -86,6 +87,10 @@ pairs:
       tailroom: null
       mtu: 1500
       peer_mtu: 1500
+      txqueuelen: 1000
+      peer_txqueuelen: 1000
+      gso_max_size: 65536
+      gro_max_size: 65536
       up: true
       link_local: true
       addresses: [fe80::991c:f047:9e3f:4f95]

@@ -7,6 +7,8 @@ from outside at that point (a device takes a name the run is about to use), as a
 program on the host would; the kernel itself is never faked.
 """
 
+import errno
+
 import pytest
 
 from ansible_collections.xcnf.netkit.plugins.module_utils import _netlink_socket, _pair_apply
@@ -86,7 +88,8 @@ def test_a_pair_failing_in_the_middle_of_a_window_takes_the_whole_run_back(ns, m
 
 def test_a_failure_after_a_change_puts_the_pair_back_up(ns, monkeypatch):
     """Changing MTU and link-local addresses takes both ends down and up; when the run fails
-    after that, each end is as it was: up, its MTU, its address generation mode."""
+    after that, each end is as it was: up, its MTU, queue length, offload sizes and address
+    generation mode."""
     reconcile([{'name': 'nka'}])
     before = ns.state()
 
@@ -94,10 +97,13 @@ def test_a_failure_after_a_change_puts_the_pair_back_up(ns, monkeypatch):
         raise NetkitError('the kernel gave no link-local address (injected)')
     monkeypatch.setattr(_pair_apply, 'wait_for_link_local', no_address)
     with pytest.raises(NetkitError, match='injected.*put back as they were'):
-        reconcile([{'name': 'nka', 'mtu': 1400, 'peer_mtu': 1400, 'link_local': True}])
+        reconcile([{'name': 'nka', 'mtu': 1400, 'peer_mtu': 1400, 'link_local': True, 'txqueuelen': 10,
+                    'peer_txqueuelen': 20, 'gso_max_size': 196608, 'gro_max_size': 196608}])
     links = ns.links()
     assert up(links['nka']) and up(links['nkap'])
     assert links['nka']['mtu'] == links['nkap']['mtu'] == 1500
+    assert links['nka']['txqlen'] == links['nkap']['txqlen'] == 1000
+    assert links['nka']['gso_max_size'] == links['nkap']['gro_max_size'] == 65536
     assert links['nka']['inet6_addr_gen_mode'] == 'eui64'
     assert_same(before, ns.state(), 'the failed run left changes')
 
@@ -163,13 +169,15 @@ def test_a_different_pair_made_meanwhile_under_the_name_is_refused_and_left_alon
 
 
 def deletions_sent(monkeypatch):
-    """Count the RTM_DELLINK requests the run sends (the kernel still does all the work)."""
+    """The RTM_DELLINK requests the run sends, as (ifindex or 0 for a group, the kernel's answer)."""
     sent = []
     write_echoed = _netlink_socket.Kernel.write_echoed
 
     def counting(self, netns, requests):
-        sent.extend(request for request in requests if request.type == RTM_DELLINK)
-        return write_echoed(self, netns, requests)
+        answers = write_echoed(self, netns, requests)
+        sent.extend((request.build()['index'], code) for request, (code, _echo) in zip(requests, answers)
+                    if request.type == RTM_DELLINK)
+        return answers
     monkeypatch.setattr(_netlink_socket.Kernel, 'write_echoed', counting)
     return sent
 
@@ -184,7 +192,8 @@ def test_several_pairs_are_deleted_together_and_nothing_else(ns, monkeypatch):
     sent = deletions_sent(monkeypatch)
     applied = converge(ns, [{'name': 'nksa', 'state': 'absent'}], prune='nksb')
     assert sorted(o['name'] for o in applied if o['changed']) == ['nksa', 'nksb']
-    assert len(sent) == 1, 'two pairs deleted with one request'
+    assert [code for index, code in sent if index == 0] == [0], 'two pairs deleted with one request'
+    assert all(code == errno.ENODEV for index, code in sent if index), 'the follow-ups found them gone'
     links = ns.links()
     assert sorted(name for name in links if name != 'lo') == ['keep', 'keepp', 'nksc', 'nkscp', 'nksdummy']
     assert (links['nksdummy']['group'], links['keep']['group'], links['nksc']['group']) == ('7', '9', 'default')
@@ -205,5 +214,20 @@ def test_a_device_joining_the_group_makes_the_run_delete_one_by_one(ns, monkeypa
     monkeypatch.setattr(_pair_apply, 'unused_group', taken_meanwhile)
     sent = deletions_sent(monkeypatch)
     reconcile([{'name': 'nksa', 'state': 'absent'}, {'name': 'nksb', 'state': 'absent'}])
-    assert len(sent) == 2, 'deleted one by one'
+    assert [index for index, _code in sent if index == 0] == [] and len(sent) == 2, 'deleted one by one'
     assert sorted(name for name in ns.links() if name != 'lo') == ['nksdummy']
+
+
+def test_a_pair_moved_out_of_the_group_before_the_delete_is_deleted_all_the_same(ns, monkeypatch):
+    """Another program takes one of the run's pairs out of the group between the run's last
+    read and the group delete: the group delete misses it, and the run deletes it after."""
+    reconcile([{'name': 'nksa'}, {'name': 'nksb'}, {'name': 'keep'}])
+    group_delete_request = _pair_apply.group_delete_request
+
+    def moved_out_first(group):
+        sh('ip', 'link', 'set', 'nksa', 'group', 'default')
+        return group_delete_request(group)
+    monkeypatch.setattr(_pair_apply, 'group_delete_request', moved_out_first)
+    outcomes = reconcile([{'name': 'nksa', 'state': 'absent'}, {'name': 'nksb', 'state': 'absent'}])
+    assert all(o['changed'] for o in outcomes)
+    assert sorted(name for name in ns.links() if name != 'lo') == ['keep', 'keepp']

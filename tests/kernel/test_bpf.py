@@ -197,7 +197,7 @@ def test_a_refused_program_is_reported_with_the_verifiers_words(pair):
         _bpf_attach.reconcile_attachments(params(name, object=DROP_ALL,
                                                  programs=[{'name': 'rejected', 'attach': 'primary'}]), False)
     message = str(refused.value)
-    assert 'the kernel refused to load' in message and 'libbpf said:' in message
+    assert 'the kernel refused to load' in message and 'libbpf said' in message and 'bpftool prog load' in message
     assert 'invalid access to packet' in message, message
 
 

@@ -54,6 +54,9 @@ CREATED = [
     ({'mtu': 9000, 'peer_mtu': 4000}, lambda p, q: p['mtu'] == 9000 and q['mtu'] == 4000),
     ({'up': False}, lambda p, q: not up(p) and not up(q)),
     ({'link_local': False}, lambda p, q: p['inet6_addr_gen_mode'] == 'none' and q['inet6_addr_gen_mode'] == 'none'),
+    ({'txqueuelen': 500, 'peer_txqueuelen': 0}, lambda p, q: p['txqlen'] == 500 and q.get('txqlen', 0) == 0),
+    ({'gso_max_size': 196608, 'gro_max_size': 131072},
+     lambda p, q: p['gso_max_size'] == q['gso_max_size'] == 196608 and p['gro_max_size'] == q['gro_max_size'] == 131072),
 ]
 
 
@@ -64,6 +67,15 @@ def test_each_creation_option_is_what_the_kernel_has(ns, options, holds):
     assert holds(links['nk0'], links['nk0p'])
     for key, value in options.items():
         assert outcome['after'][key] == value
+
+
+def test_offload_sizes_that_differ_between_the_ends_read_as_null_and_are_made_equal(ns):
+    reconcile([{'name': 'nk0'}])
+    sh('ip', 'link', 'set', 'nk0p', 'gso_max_size', '100000')
+    assert reconcile([{'name': 'nk0'}])[0]['after']['gso_max_size'] is None
+    outcome = converge(ns, [{'name': 'nk0', 'gso_max_size': 65536}])[0]
+    assert outcome['before']['gso_max_size'] is None and outcome['after']['gso_max_size'] == 65536
+    assert ns.links()['nk0']['gso_max_size'] == ns.links()['nk0p']['gso_max_size'] == 65536
 
 
 def test_a_named_peer_in_a_namespace(ns):
@@ -82,6 +94,9 @@ CHANGED = [
      lambda ns, p, q: netkit_info(p)['policy'] == netkit_info(p)['peer_policy'] == 'blackhole'),
     ({'mtu': 9000, 'peer_mtu': 4000}, lambda ns, p, q: p['mtu'] == 9000 and q['mtu'] == 4000),
     ({'up': False}, lambda ns, p, q: not up(p) and not up(q)),
+    ({'txqueuelen': 2000, 'peer_txqueuelen': 100}, lambda ns, p, q: p['txqlen'] == 2000 and q['txqlen'] == 100),
+    ({'gso_max_size': 524280, 'gro_max_size': 65000},
+     lambda ns, p, q: p['gso_max_size'] == q['gso_max_size'] == 524280 and p['gro_max_size'] == q['gro_max_size'] == 65000),
     ({'link_local': False},
      lambda ns, p, q: ns.link_local()['nk0'] == [] and ns.link_local()['nk0p'] == [] and up(p) and up(q)),
 ]

@@ -39,6 +39,8 @@ OPTIONS = {
     'scrub': st.sampled_from([None, None, 'default', 'none']),
     'mtu': st.sampled_from([None, None, 1280, 1500, 9000, 1200]),
     'peer_mtu': st.sampled_from([None, None, 1400, 1500]),
+    'txqueuelen': st.sampled_from([None, None, 0, 1000, 5000]),
+    'gso_max_size': st.sampled_from([None, None, 65536, 196608]),
     'up': st.sampled_from([True, True, False]),
     'link_local': st.sampled_from([None, True, True, False]),
     'peer_netns': st.sampled_from([None, None, 'a', 'b']),

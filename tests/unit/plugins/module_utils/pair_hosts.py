@@ -47,6 +47,8 @@ def link(name, index, peer=None, kind='netkit', netnsid=None, mtu=1500, up=True,
          group=0):
     return {'index': index, 'name': name, 'kind': kind, 'up': up, 'carrier': up, 'mtu': mtu, 'link': peer,
             'link_netnsid': netnsid, 'addrgenmode': addrgenmode, 'group': group,
+            # The kernel's defaults for a netkit device (6.12).
+            'txqueuelen': 1000, 'gso_max_size': 65536, 'gro_max_size': 65536, 'tso_max_size': 524280,
             'netkit': (data if data is not None else netkit()) if kind == 'netkit' else None}
 
 

@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ctypes
+import ctypes.util
 import errno
 import os
 
@@ -82,7 +83,8 @@ def test_bpf_numbers_are_the_kernels():
 def libbpf_logged(*lines):
     """A Libbpf as its callback leaves it once libbpf logged lines (no library loaded)."""
     lib = Libbpf.__new__(Libbpf)
-    lib.log = list(lines)
+    lib.take_log()
+    _libbpf.LOG.extend(lines)
     return lib
 
 
@@ -100,9 +102,9 @@ def test_an_error_names_the_errno_either_sign(code):
 def test_an_error_carries_the_last_lines_libbpf_logged_once():
     lib = libbpf_logged(*['line %d' % n for n in range(40)])
     message = str(lib.error('loading', -errno.EACCES))
-    assert message.startswith('loading: %s\nlibbpf said:\n' % os.strerror(errno.EACCES))
+    assert message.startswith('loading: %s\nlibbpf said (its last 30 lines):\n' % os.strerror(errno.EACCES))
     assert message.splitlines()[2:] == ['line %d' % n for n in range(40 - _libbpf.LOG_LINES, 40)]
-    assert lib.log == [], 'told once'
+    assert _libbpf.LOG == [], 'told once'
     assert str(lib.error('again', -errno.EACCES)) == 'again: %s' % os.strerror(errno.EACCES)
 
 
@@ -128,3 +130,25 @@ def test_libbpf_loads_or_says_what_the_host_lacks():
         return
     assert lib.version >= _libbpf.LIBBPF_MIN
     assert lib.bpf_object__open_file.argtypes == [ctypes.c_char_p, ctypes.c_void_p]
+
+
+def test_kernel_addresses_in_the_log_are_masked():
+    lib = libbpf_logged('0: (18) r1 = 0xffff8881047a3c00', 'r2 = 0x1234')
+    assert str(lib.error('loading', -errno.EACCES)).splitlines()[2:] == ['0: (18) r1 = 0xffff...', 'r2 = 0x1234']
+
+
+def test_the_callback_formats_a_long_warning_whole():
+    """libbpf hands the verifier's log over in one warning of any length: this host's libbpf
+    (any version) warns about an object path it cannot open, here one of 6,000 bytes."""
+    try:
+        lib = ctypes.CDLL(ctypes.util.find_library('bpf') or 'libbpf.so.1')
+    except OSError:
+        pytest.skip('no libbpf on this host')
+    lib.libbpf_set_print.argtypes = [_libbpf.PRINT_CALLBACK]
+    lib.bpf_object__open_file.restype = ctypes.c_void_p
+    lib.bpf_object__open_file.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+    lib.libbpf_set_print(_libbpf.PRINT)
+    Libbpf.take_log()
+    path = '/nonexistent/' + 'x' * 6000
+    assert not lib.bpf_object__open_file(path.encode(), None)
+    assert any(path in line for line in Libbpf.take_log())

@@ -130,7 +130,9 @@ def test_the_ids_the_decoder_takes_from_pyroute2_are_the_kernels():
     assert (nm.AF_SPEC_AF_INET6, nm.IFLA_INET6_ADDR_GEN_MODE) == (10, 8)
     assert (nm.IFA['IFA_ADDRESS'], nm.IFA['IFA_FLAGS']) == (1, 8)
     assert nm.NETNSA_NSID == 1
-    assert nm.LINK_ATTRS == frozenset((3, 4, 5, 18, 26, 27, 33, 37))
+    # IFLA_TXQLEN 13, IFLA_GSO_MAX_SIZE 41, IFLA_GRO_MAX_SIZE 58, IFLA_TSO_MAX_SIZE 59.
+    assert nm.LINK_U32 == {'txqueuelen': 13, 'gso_max_size': 41, 'gro_max_size': 58, 'tso_max_size': 59}
+    assert nm.LINK_ATTRS == frozenset((3, 4, 5, 13, 18, 26, 27, 33, 37, 41, 58, 59))
     # The same ids as the constants link_facts() and address_facts() read them by.
     assert (nm.IFLA_IFNAME, nm.IFLA_MTU, nm.IFLA_LINK, nm.IFLA_LINKINFO, nm.IFLA_AF_SPEC, nm.IFLA_CARRIER,
             nm.IFLA_LINK_NETNSID, nm.IFLA_GROUP) == (3, 4, 5, 18, 26, 33, 37, 27)
@@ -183,7 +185,7 @@ def test_a_request_encodes_afresh_each_time(wanted, first, second, flags):
                  NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO, id='create'),
     pytest.param(nm.addrgenmode_request('nk0', 'none'), RTM_NEWLINK, 0, id='addrgenmode'),
     pytest.param(nm.up_request('nk0'), RTM_NEWLINK, 0, id='up'),
-    pytest.param(nm.mtu_request(5, 1500), RTM_NEWLINK, 0, id='mtu'),
+    pytest.param(nm.settings_request(5, [['IFLA_MTU', 1500], ['IFLA_TXQLEN', 1000]]), RTM_NEWLINK, 0, id='settings'),
     pytest.param(nm.netns_request(5, 3), RTM_NEWLINK, 0, id='netns'),
     pytest.param(nm.policy_request(5, {'policy': 'forward'}), RTM_NEWLINK, 0, id='policy'),
     pytest.param(nm.delete_request(5), RTM_DELLINK, 0, id='delete'),
@@ -304,13 +306,16 @@ def test_up_request_sets_only_the_up_flag(device, up):
 
 
 @CHECK
-@given(index=indexes, mtu=st.integers(68, 65535), fd=st.integers(0, 2 ** 31 - 1))
-def test_mtu_netns_and_delete_requests_name_the_device_by_index(index, mtu, fd):
+@given(index=indexes, mtu=st.integers(68, 65535), fd=st.integers(0, 2 ** 31 - 1), txqueuelen=st.integers(0, 2 ** 32 - 1),
+       gso=st.integers(1, 524280))
+def test_settings_netns_and_delete_requests_name_the_device_by_index(index, mtu, fd, txqueuelen, gso):
     moved = body(nm.netns_request(index, fd))
     assert nm.attributes(moved, 16) == {IFLA_NET_NS_FD: struct.pack('=I', fd)}
     assert nm.link_facts(moved)['index'] == index
-    resized = nm.link_facts(body(nm.mtu_request(index, mtu)))
+    resized = nm.link_facts(body(nm.settings_request(index, [['IFLA_MTU', mtu], ['IFLA_TXQLEN', txqueuelen],
+                                                             ['IFLA_GSO_MAX_SIZE', gso], ['IFLA_GRO_MAX_SIZE', gso]])))
     assert (resized['index'], resized['mtu'], resized['name'], resized['up']) == (index, mtu, None, False)
+    assert (resized['txqueuelen'], resized['gso_max_size'], resized['gro_max_size']) == (txqueuelen, gso, gso)
     deleted = body(nm.delete_request(index))
     assert nm.attributes(deleted, 16) == {}, 'never by name: a name can change hands meanwhile'
     assert nm.link_facts(deleted) == dict(nm.link_facts(body(nm.delete_request(1))), index=index)
@@ -428,9 +433,10 @@ def test_attributes_cuts_an_attribute_longer_than_the_data():
 # ------------------------------------------------------------ link_facts() and address_facts() on arbitrary bytes
 
 LINK_FACT_KEYS = {'index', 'name', 'kind', 'up', 'carrier', 'mtu', 'link', 'link_netnsid', 'addrgenmode', 'netkit',
-                  'group'}
+                  'group', 'txqueuelen', 'gso_max_size', 'gro_max_size', 'tso_max_size'}
 # Attributes link_facts reads, with payloads of any size, and link info of kind netkit.
-some_attrs = st.lists(st.tuples(st.sampled_from([3, 4, 5, 26, 27, 33, 37, 99]), st.binary(max_size=12)), max_size=6)
+some_attrs = st.lists(st.tuples(st.sampled_from([3, 4, 5, 13, 26, 27, 33, 37, 41, 58, 59, 99]), st.binary(max_size=12)),
+                      max_size=6)
 netkit_linkinfo = st.lists(st.tuples(st.integers(0, 10), st.binary(max_size=8)), max_size=6).map(
     lambda attrs: nla(IFLA_LINKINFO, nla(IFLA_INFO_KIND, b'netkit\0') + nla(
         IFLA_INFO_DATA, b''.join(nla(kind, value) for kind, value in attrs))))

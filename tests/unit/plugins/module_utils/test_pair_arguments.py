@@ -299,3 +299,16 @@ def test_the_argument_spec_has_every_setting():
     assert pa.PAIR_ARGUMENT_SPEC['name']['required'] is True
     assert (pa.PAIR_ARGUMENT_SPEC['state']['default'], pa.PAIR_ARGUMENT_SPEC['up']['default'],
             pa.PAIR_ARGUMENT_SPEC['recreate']['default']) == ('present', True, False)
+
+
+@pytest.mark.parametrize('key,value,message', [
+    ('txqueuelen', -1, 'txqueuelen -1 is out of range: 0 to 4294967295 packets'),
+    ('peer_txqueuelen', 2 ** 32, 'peer_txqueuelen 4294967296 is out of range'),
+    ('gso_max_size', 0, 'gso_max_size 0 is out of range: 1 to 524280 bytes'),
+    ('gro_max_size', 524281, 'gro_max_size 524281 is out of range: 1 to 524280 bytes'),
+])
+def test_queue_and_offload_sizes_are_checked(key, value, message):
+    with pytest.raises(NetkitError, match=message):
+        pa.desired_pair({'name': 'nk0', key: value})
+    for fits in (0 if 'txqueuelen' in key else 1, 1000, 524280):
+        assert pa.desired_pair({'name': 'nk0', key: fits})[key] == fits

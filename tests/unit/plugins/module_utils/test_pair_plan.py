@@ -347,6 +347,8 @@ existing_pairs = st.fixed_dictionaries({
     'mtu': MTU, 'peer_mtu': st.one_of(st.none(), MTU), 'up': maybe([True, False]), 'link_local': maybe([True, False]),
     'addrgenmode': maybe(['random', 'none', 'eui64']), 'peer_addrgenmode': maybe(['random', 'none', 'eui64']),
     'addresses': ADDRESSES, 'peer_addresses': ADDRESSES,
+    'txqueuelen': maybe([0, 1000]), 'peer_txqueuelen': maybe([0, 1000]),
+    'gso_max_size': maybe([65536, 196608]), 'gro_max_size': maybe([65536, 196608]),
 })
 wanted_settings = st.fixed_dictionaries({
     'name': st.just('nk0'), 'peer_name': st.just('nk0p'), 'peer_netns': maybe(['blue', 'red']),
@@ -354,6 +356,8 @@ wanted_settings = st.fixed_dictionaries({
     'headroom': maybe([0, 64]), 'tailroom': maybe([0, 32]), 'policy': maybe(['forward', 'blackhole']),
     'peer_policy': maybe(['forward', 'blackhole']), 'mtu': st.one_of(st.none(), MTU),
     'peer_mtu': st.one_of(st.none(), MTU), 'up': maybe([True, False]), 'link_local': maybe([True, False]),
+    'txqueuelen': maybe([0, 1000, 5000]), 'peer_txqueuelen': maybe([0, 1000]),
+    'gso_max_size': maybe([65536, 196608]), 'gro_max_size': maybe([65536, 131072]),
 })
 PLACEHOLDER = ['(chosen by the kernel when applied)']
 
@@ -515,3 +519,20 @@ def test_an_mtu_below_ipv6s_makes_link_local_unknown_until_read():
     assert predict_after(existing(), asked(mtu=1000))['link_local'] is None
     assert predict_after(existing(mtu=1000, link_local=False), asked(mtu=1500))['link_local'] is None
     assert predict_after(existing(), asked(mtu=1280))['link_local'] is True
+
+
+def test_a_gso_size_above_what_the_devices_take_is_refused_before_anything():
+    """tso_max_size is the kernel's limit for gso_max_size, read from the pair's ends or, for a
+    new pair, from any netkit device of the host."""
+    for name in ('nk0', 'nknew'):
+        [fits] = plan(host(), entry(name=name, gso_max_size=524280))
+        assert fits.action in ('configure', 'create')
+    kernel = host()
+    for links in kernel._links.values():
+        for found in links:
+            found['tso_max_size'] = 65536
+    for name in ('nk0', 'nknew'):
+        assert 'gso_max_size 196608 is more than netkit devices take on this host (their tso_max_size is 65536)' in \
+            refusal(kernel, entry(name=name, gso_max_size=196608))
+    [fits] = plan(kernel, entry(name='nk0', gso_max_size=65536))
+    assert fits.action is None

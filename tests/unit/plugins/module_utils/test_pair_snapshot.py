@@ -58,7 +58,8 @@ def test_a_pair_has_the_keys_the_modules_report():
         'peer_mtu': 1500, 'up': True, 'mode': 'l3', 'policy': 'forward', 'peer_policy': 'forward',
         'scrub': 'default', 'peer_scrub': 'default', 'headroom': None, 'tailroom': None,
         'addrgenmode': 'random', 'peer_addrgenmode': 'random', 'addresses': ['fe80::5'],
-        'peer_addresses': ['fe80::4'], 'link_local': True}
+        'peer_addresses': ['fe80::4'], 'link_local': True,
+        'txqueuelen': 1000, 'peer_txqueuelen': 1000, 'gso_max_size': 65536, 'gro_max_size': 65536}
 
 
 def test_a_peer_in_an_unnamed_namespace_is_known_by_its_nsid():
