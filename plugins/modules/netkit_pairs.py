@@ -22,8 +22,10 @@ description:
   - The diff shows only the pairs that change.
   - With O(prune_prefix), netkit pairs whose primary's name starts with it and that the list does not
     name are deleted, so the list is the whole truth for that prefix.
-  - If applying fails halfway, the pairs this run created are deleted again and the error is reported;
-    changes already made to existing pairs stay.
+  - If applying fails halfway, the pairs this run created are deleted again, the ones it changed are put
+    back as they were, and the error says so.
+  - Several pairs deleted in one run go together, as a device group of the run's own (one wait in the
+    kernel instead of one per pair); see the README's notes on it.
 author:
   - xcnf.netkit contributors (@cassamajor)
 extends_documentation_fragment:
