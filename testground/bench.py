@@ -152,7 +152,8 @@ def table(guest, task):
                   f"| idempotent re-run | {fmt(guest['large_rerun'])} "
                   f"({guest['large_rerun'] / guest['large_create']:.1%} of creating) |",
                   f"| prune | {fmt(guest['large_prune'])} |"]
-    parts = guest["rerun_parts"]
+    parts = dict(guest["rerun_parts"])
+    read = parts["link dump (kernel and socket)"] + parts["decoding the links"]
     lines += ["", f"Where an idempotent re-run of {n} pairs spends its time, step by step in the guest"
               f" ({parts.pop('links in the dump')} links, {parts.pop('bytes in the dump')} bytes in the link dump):",
               "", "| step | seconds |", "| --- | ---: |"]
@@ -171,6 +172,11 @@ def table(guest, task):
         f"{', '.join(f'{x:.2f}' for x in task['noop'])} / {', '.join(f'{x:.2f}' for x in task['ping'])})",
         f"- importing the reconciler (pyroute2 included) and an empty check run, in the guest:"
         f" {fmt(guest['import'])}",
+        f"- the floor of deleting with the module: the kernel's group delete and one read of the host (what the"
+        f" re-run costs) = {fmt(guest['ip_delete_group'] + guest['module_rerun'])}"
+        f" ({(guest['ip_delete_group'] + guest['module_rerun']) / guest['ip_delete']:.2f} of ip -batch)",
+        f"- the floor of a re-run: the link dump and decoding it alone = {fmt(read)}"
+        f" ({read / guest['module_create']:.1%} of creating)",
     ]
     return lines, ratios
 

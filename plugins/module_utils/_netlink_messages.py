@@ -55,6 +55,7 @@ if HAS_PYROUTE2:
         ('txqueuelen', 'IFLA_TXQLEN'), ('gso_max_size', 'IFLA_GSO_MAX_SIZE'),
         ('gro_max_size', 'IFLA_GRO_MAX_SIZE'), ('tso_max_size', 'IFLA_TSO_MAX_SIZE')))
     LINK_ATTRS = frozenset(LINK_ATTR_IDS + tuple(LINK_U32.values()))
+    GROUP_ONLY = (IFLA_GROUP,)
     IFLA_INFO_KIND, IFLA_INFO_DATA = IFLA_INFO['IFLA_INFO_KIND'], IFLA_INFO['IFLA_INFO_DATA']
     AF_INET6_ONLY = (AF_SPEC_AF_INET6,)
     ADDR_GEN_MODE_ONLY = (IFLA_INET6_ADDR_GEN_MODE,)
@@ -296,6 +297,12 @@ def link_facts(payload):
     for fact, attr_id in LINK_U32.items():
         facts[fact] = _uint(get(attr_id))
     return facts
+
+
+def link_group(payload):
+    """(ifindex, device group) of one RTM_NEWLINK message: all a group check needs, read
+    without decoding the rest."""
+    return IFINFOMSG.unpack_from(payload)[2], _uint(attributes(payload, IFINFOMSG.size, GROUP_ONLY).get(IFLA_GROUP), 0)
 
 
 def netkit_facts(data):

@@ -20,7 +20,8 @@ import time
 
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_messages import (
-    address_facts, addresses_request, error_code, link_facts, links_request, messages, nsid_of, nsid_request,
+    address_facts, addresses_request, error_code, link_facts, link_group, links_request, messages, nsid_of,
+    nsid_request,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import HAS_PYROUTE2, NetlinkError
 
@@ -218,6 +219,10 @@ class Kernel:
 
     def links(self, netns=None):
         return [link_facts(payload) for payload in self.read(netns, links_request())]
+
+    def groups(self, netns=None):
+        """{ifindex: device group} of every link of a namespace."""
+        return dict(link_group(payload) for payload in self.read(netns, links_request()))
 
     def link(self, netns, name):
         """One link by name (one request, no dump), or None."""

@@ -306,10 +306,10 @@ def wait_for_link_local(kernel, ends):
         time.sleep(0.05)
 
 
-def delete_pairs(kernel, plans):
+def delete_pairs(kernel, snapshot, plans):
     """Delete the pairs of plans by their primary's ifindex (a pair already gone counts as
     deleted): together as one device group when there are several, else one by one."""
-    if len(plans) >= GROUP_DELETE_MIN and delete_as_group(kernel, plans):
+    if len(plans) >= GROUP_DELETE_MIN and delete_as_group(kernel, snapshot, plans):
         return
     codes = kernel.write(None, [delete_request(plan.before['ifindex']) for plan in plans])
     for plan, code in zip(plans, codes):
@@ -317,12 +317,15 @@ def delete_pairs(kernel, plans):
             raise_for('deleting netkit pair %s' % plan.name, code)
 
 
-def delete_as_group(kernel, plans):
+def delete_as_group(kernel, snapshot, plans):
     """Move the primaries of plans into a device group nothing else is in, and delete the
     group: one unregistering wait for all. True when done; False when the group could not be
     used (a device of another program is in it, one of ours left it, or the kernel refused),
-    with every primary back in its own group and nothing deleted, for deleting them one by one."""
-    links = kernel.links(None)
+    with every primary back in its own group and nothing deleted, for deleting them one by one.
+
+    The groups in use and the primaries' own are the snapshot's (what the plans were made
+    on): only the read after the moves decides, and it reads the groups alone."""
+    links = snapshot.links().values()
     planned = set(plan.before['ifindex'] for plan in plans)
     primaries = dict((link['index'], link) for link in links if link['index'] in planned
                      and link['kind'] == KIND and link['netkit']['primary'])
@@ -334,7 +337,7 @@ def delete_as_group(kernel, plans):
         moved = [index for index, code in zip(indexes, codes) if code == 0]
         if any(code not in (0, errno.ENODEV) for code in codes) or not moved:
             raise GroupUnusable()
-        members = set(link['index'] for link in kernel.links(None) if link['group'] == group)
+        members = set(index for index, in_group in kernel.groups(None).items() if in_group == group)
         if members != set(moved) or kernel.write(None, [group_delete_request(group)])[0] != 0:
             raise GroupUnusable()
     except BaseException as exc:
@@ -403,7 +406,7 @@ def apply_plans(kernel, snapshot, plans):
         recreating = [plan for plan in plans if plan.action == RECREATE]
         # Before deleting: a failure halfway makes again those already gone (the others are there).
         lost = recreating
-        delete_pairs(kernel, recreating)
+        delete_pairs(kernel, snapshot, recreating)
         taken = creator.create([plan.wanted for plan in plans if plan.action in (CREATE, RECREATE)])
         if taken:
             # Someone created these meanwhile: plan them again on what is there now, with every
@@ -421,7 +424,7 @@ def apply_plans(kernel, snapshot, plans):
         after = Snapshot(kernel)
         waiting.extend(creator.check_created(after))
         wait_for_link_local(kernel, waiting)
-        delete_pairs(kernel, [plan for plan in plans if plan.action == DELETE])
+        delete_pairs(kernel, snapshot, [plan for plan in plans if plan.action == DELETE])
         return after.without_addresses()
     except BaseException as exc:
         cleanup = creator.delete_created()
