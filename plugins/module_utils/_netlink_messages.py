@@ -24,7 +24,7 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitE
 from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import (
     KIND, NETKIT_ATTRIBUTES, SETTING_ATTRIBUTES, decode_value, encode_value, nla_name,
 )
-from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import OFFLOAD_SIZES
+from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import end_settings
 from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import HAS_PYROUTE2, attribute_ids, struct_format
 
 if HAS_PYROUTE2:
@@ -112,28 +112,27 @@ def _with_attrs(device, attrs):
 
 # ---------------------------------------------------------------- requests
 
-def end_settings(wanted, peer):
-    """The link attributes of one end's settings in wanted (the peer's, or the primary's)."""
-    attrs = []
-    for key, name in (('mtu', 'IFLA_MTU'), ('txqueuelen', 'IFLA_TXQLEN')):
-        value = wanted.get('peer_' + key if peer else key)
-        if value is not None:
-            attrs.append([name, value])
-    attrs.extend([name, wanted[key]] for key, name in sorted(OFFLOAD_SIZES.items()) if wanted.get(key) is not None)
-    return attrs
+# An end's link settings (see end_settings()) and the attribute that carries each.
+END_ATTRS = (('mtu', 'IFLA_MTU'), ('txqueuelen', 'IFLA_TXQLEN'), ('gso_max_size', 'IFLA_GSO_MAX_SIZE'),
+             ('gro_max_size', 'IFLA_GRO_MAX_SIZE'))
+
+
+def end_attrs(settings):
+    """The link attributes of an end's settings ({'mtu': 1500, ...}; None leaves one out)."""
+    return [[name, settings[key]] for key, name in END_ATTRS if settings.get(key) is not None]
 
 
 def create_request(wanted, netns_fd=None):
     """RTM_NEWLINK that creates a pair, both ends down, and echoes the new primary."""
     def build():
-        peer = [['IFLA_IFNAME', wanted['peer_name']]] + end_settings(wanted, peer=True)
+        peer = [['IFLA_IFNAME', wanted['peer_name']]] + end_attrs(end_settings(wanted, peer=True))
         if netns_fd is not None:
             peer.append(['IFLA_NET_NS_FD', netns_fd])
         data = [['IFLA_NETKIT_PEER_INFO', {'attrs': peer}]]
         settings = [attr for attr in NETKIT_ATTRIBUTES if attr.key in SETTING_ATTRIBUTES]
         data.extend([nla_name(attr), encode_value(attr.key, wanted[attr.key])]
                     for attr in settings if wanted.get(attr.key) is not None)
-        attrs = [['IFLA_IFNAME', wanted['name']]] + end_settings(wanted, peer=False)
+        attrs = [['IFLA_IFNAME', wanted['name']]] + end_attrs(end_settings(wanted, peer=False))
         attrs.append(['IFLA_LINKINFO', {'attrs': [['IFLA_INFO_KIND', KIND], ['IFLA_INFO_DATA', {'attrs': data}]]}])
         return _link(attrs=attrs)
     return Request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO, build)

@@ -21,11 +21,11 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import (
     CREATION_SETTINGS, KIND, describe_netlink_error, unsupported_setting_message,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_messages import (
-    ADDR_GEN_MODES, addrgenmode_request, create_request, delete_address_request, delete_request, end_settings,
+    ADDR_GEN_MODES, addrgenmode_request, create_request, delete_address_request, delete_request, end_attrs,
     group_delete_request, group_request, link_facts, netns_request, policy_request, settings_request, up_request,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_socket import open_netns
-from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import has_no_ipv6
+from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import end_settings, has_no_ipv6
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_plan import (
     CONFIGURE, CREATE, DELETE, RECREATE, as_it_was, plan_one,
 )
@@ -33,9 +33,6 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._pair_snapshot import 
 from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import NetlinkError
 
 LINK_LOCAL_WAIT = 5.0
-# What restore() puts back on each end: {link fact: attribute}.
-LINK_SETTINGS = (('mtu', 'IFLA_MTU'), ('txqueuelen', 'IFLA_TXQLEN'), ('gso_max_size', 'IFLA_GSO_MAX_SIZE'),
-                 ('gro_max_size', 'IFLA_GRO_MAX_SIZE'))
 # From this many pairs on, deleting goes by device group (for one, it only costs requests).
 GROUP_DELETE_MIN = 2
 
@@ -193,14 +190,15 @@ class PairApplier:
         if policies:
             self.kernel.change(None, policy_request(pair['ifindex'], policies))
         ends = ((None, pair['ifindex'], 'mtu'), (peer_netns, pair['peer_ifindex'], 'peer_mtu'))
-        for netns, index, key in ends:
-            changes = end_settings(dict((key, value) for key, value in wanted.items() if pair.get(key) != value),
-                                   peer=key == 'peer_mtu')
+        for peer, (netns, index, _key) in zip((False, True), ends):
+            now = end_settings(pair, peer)
+            changes = end_attrs(dict((key, value) for key, value in end_settings(wanted, peer).items()
+                                     if value != now[key]))
             if changes:
                 self.kernel.change(netns, settings_request(index, changes))
         took_down = False
-        resets = pair['link_local'] != wanted['link_local'] or self.ipv6_restarts(pair)
-        if wanted.get('link_local') is not None and resets:
+        asked = wanted.get('link_local')
+        if asked is not None and (pair['link_local'] != asked or self.ipv6_restarts(pair)):
             self.reset_link_local(ends, [pair[key] if wanted.get(key) is None else wanted[key] for _n, _i, key in ends])
             took_down = True
         up = wanted['up'] if wanted.get('up') is not None else pair['up']
@@ -248,8 +246,7 @@ class PairApplier:
             indexes = (now['ifindex'], now['peer_ifindex'])
             ends = list(zip(self.before['ends'], indexes, (now['addrgenmode'], now['peer_addrgenmode'])))
             for (netns, _name, link), index, mode in ends:
-                self.kernel.change(netns, settings_request(index, [[name, link[fact]] for fact, name in LINK_SETTINGS
-                                                                   if link[fact] is not None]))
+                self.kernel.change(netns, settings_request(index, end_attrs(link)))
                 if link['addrgenmode'] != mode and link['addrgenmode'] in ADDR_GEN_MODES:
                     # Down first: the kernel makes the end's link-local address anew when it comes up.
                     self.kernel.change(netns, up_request(index, False))
@@ -442,11 +439,16 @@ def apply_plans(kernel, snapshot, plans):
 
 def recreate_as_they_were(kernel, plans):
     """After a failure, make the pairs a run had deleted to re-create them again as they were
-    before it (best effort; their programs are gone either way); what to tell the user."""
-    names = ', '.join(plan.name for plan in plans)
+    before it (best effort; their programs are gone either way); what to tell the user. A pair
+    the failure came before is still there, and is left as it is."""
+    restorer = PairCreator(kernel)
     try:
-        PairCreator(kernel).create([as_it_was(plan) for plan in plans])
+        restorer.create([as_it_was(plan) for plan in plans])
     except (NetkitError, NetlinkError, OSError) as exc:
         return ('; the pairs being re-created (%s) had been deleted first, and making them again as they were '
-                'failed (%s): re-create them' % (names, describe_error(exc)))
-    return '; the pairs being re-created (%s) were made again as they were before (without their programs)' % names
+                'failed (%s): re-create them' % (', '.join(plan.name for plan in plans), describe_error(exc)))
+    made = [wanted['name'] for wanted in restorer.created]
+    if not made:
+        return ''
+    return '; the pairs being re-created (%s) were made again as they were before (without their programs)' % (
+        ', '.join(made))

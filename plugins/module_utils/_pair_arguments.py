@@ -24,10 +24,9 @@ IPV6_MIN_MTU = 1280
 SETTINGS = ('peer_name', 'peer_netns', 'mode', 'scrub', 'peer_scrub', 'headroom', 'tailroom',
             'policy', 'peer_policy', 'mtu', 'peer_mtu', 'txqueuelen', 'peer_txqueuelen',
             'gso_max_size', 'gro_max_size', 'up', 'link_local')
-# Settings of each end, and the link attribute that carries each.
-TXQUEUELEN = {'txqueuelen': 'IFLA_TXQLEN', 'peer_txqueuelen': 'IFLA_TXQLEN'}
-# Settings of both ends at once (as Cilium sets them for BIG TCP), and their link attributes.
-OFFLOAD_SIZES = {'gso_max_size': 'IFLA_GSO_MAX_SIZE', 'gro_max_size': 'IFLA_GRO_MAX_SIZE'}
+TXQUEUELEN = ('txqueuelen', 'peer_txqueuelen')
+# Settings of both ends at once (as Cilium sets them for BIG TCP).
+OFFLOAD_SIZES = ('gso_max_size', 'gro_max_size')
 # The kernel's GSO_MAX_SIZE and GRO_MAX_SIZE (8 * 65535): no device takes more.
 OFFLOAD_MAX_SIZE = 524280
 
@@ -124,6 +123,14 @@ def desired_pair(params):
                               % (key, wanted[key], OFFLOAD_MAX_SIZE))
     check_link_local_mtu(wanted, wanted)
     return wanted
+
+
+def end_settings(pair, peer):
+    """One end's link settings in a pair dict (wanted, or read), keyed as link_facts() keys them."""
+    prefix = 'peer_' if peer else ''
+    settings = dict((key, pair.get(prefix + key)) for key in ('mtu', 'txqueuelen'))
+    settings.update((key, pair.get(key)) for key in OFFLOAD_SIZES)
+    return settings
 
 
 def has_no_ipv6(mtu):

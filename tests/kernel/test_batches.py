@@ -160,6 +160,21 @@ def test_a_pair_being_recreated_when_the_run_fails_is_made_again_as_it_was(ns, m
     assert len(ns.link_local(blue)['nk1p']) == 1 and 'nk5' not in ns.links()
 
 
+def test_pairs_a_failed_run_had_not_deleted_yet_are_left_and_not_said_to_be_made_again(ns, monkeypatch):
+    """The run fails as it starts deleting the pairs it re-creates: they are as they were, and
+    the error does not claim they were made again."""
+    reconcile([{'name': 'nk1', 'mode': 'l2'}, {'name': 'nk2', 'mode': 'l2'}])
+    before = ns.state()
+
+    def refused(*args):
+        raise NetkitError('injected')
+    monkeypatch.setattr(_pair_apply, 'delete_as_group', refused)
+    with pytest.raises(NetkitError) as failed:
+        reconcile([{'name': 'nk1', 'mode': 'l3', 'recreate': True}, {'name': 'nk2', 'mode': 'l3', 'recreate': True}])
+    assert str(failed.value) == 'injected'
+    assert_same(before, ns.state(), 'the failed run changed the pairs it had not deleted')
+
+
 def test_a_different_pair_made_meanwhile_under_the_name_is_refused_and_left_alone(ns, monkeypatch):
     take_name_before_applying(monkeypatch, ('ip', 'link', 'add', 'nk5', 'type', 'netkit', 'mode', 'l2',
                                             'peer', 'name', 'zz'))

@@ -46,6 +46,10 @@ NAME_ERRORS = [
     ({'name': 'nk0', 'peer_mtu': 70000}, 'peer_mtu 70000 is out of range'),
     ({'name': 'nk0', 'headroom': -1}, 'headroom must be 0 to 65535'),
     ({'name': 'nk0', 'mtu': 1000, 'link_local': True}, 'link_local needs an MTU of at least 1280'),
+    ({'name': 'nk0', 'txqueuelen': -1}, 'txqueuelen -1 is out of range'),
+    ({'name': 'nk0', 'peer_txqueuelen': 2 ** 32}, 'peer_txqueuelen 4294967296 is out of range'),
+    ({'name': 'nk0', 'gso_max_size': 0}, 'gso_max_size 0 is out of range: 1 to 524280 bytes'),
+    ({'name': 'nk0', 'gro_max_size': 524281}, 'gro_max_size 524281 is out of range: 1 to 524280 bytes'),
 ]
 
 

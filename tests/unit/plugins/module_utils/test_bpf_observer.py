@@ -131,7 +131,7 @@ def test_a_negative_max_events_is_refused():
 
 
 @pytest.mark.parametrize('key', ['counters_map', 'events_map'])
-@pytest.mark.parametrize('name', ['', 'a' * 16, 'a.b', '../x', 'a b', 'map-1', 'ü', '\nx', 'a\0'])
+@pytest.mark.parametrize('name', ['', 'a' * 16, 'a.b', '../x', 'a b', 'map-1', 'ü', '\nx', 'counters\n', 'a\0'])
 def test_map_names_are_bpf_object_names(key, name):
     with pytest.raises(BpfError, match='^%s .* is not a BPF map name' % key):
         read_observer(params(**{key: name}))

@@ -19,6 +19,8 @@ import binascii
 import os
 import socket
 import struct
+import subprocess
+import sys
 
 import pytest
 from hypothesis import example, given, settings
@@ -611,3 +613,39 @@ def test_pyroute2_reads_what_the_kernel_sent_the_same(name):
         number = data.get_attr(nla_name(SETTING_ATTRIBUTES[key]))
         value = facts['netkit'][key]
         assert number == (None if value is None else encode_value(key, value)), key
+
+
+def test_an_empty_address_generation_mode_reads_as_the_kernels_default():
+    """A zero-length IFLA_INET6_ADDR_GEN_MODE (the kernel sends one byte) decodes as mode 0, eui64."""
+    payload = b'\0' * 16 + nla(nm.IFLA_AF_SPEC, nla(nm.AF_SPEC_AF_INET6, nla(nm.IFLA_INET6_ADDR_GEN_MODE, b'')))
+    assert nm.link_facts(payload)['addrgenmode'] == 'eui64'
+
+
+def test_requests_encode_netkit_attributes_before_any_socket_exists():
+    """Importing the messages teaches pyroute2 the kind: a fresh interpreter encodes a policy
+    request without ever making a Kernel."""
+    script = ('from ansible_collections.xcnf.netkit.plugins.module_utils import _netlink_messages as nm\n'
+              'print(nm.policy_request(3, {"policy": "blackhole"}).encode(1).hex())\n')
+    done = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, check=False,
+                          env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    assert done.returncode == 0, done.stderr
+    data = nm.attributes(info_data(bytes.fromhex(done.stdout.strip())[NLMSG_HEADER_SIZE:]))
+    assert data == {3: struct.pack('=I', 2)}, 'IFLA_NETKIT_POLICY blackhole'
+
+
+@pytest.mark.parametrize('name', ['nkcap', 'nkcapp', 'nkl3', 'nkl3p'])
+@pytest.mark.parametrize('group', [0, 7, 2 ** 31 - 1])
+def test_the_group_reader_reads_what_link_facts_reads(name, group):
+    """link_group() (the group check after moving pairs) against the full decoder, on what the
+    kernel sent, with IFLA_GROUP set to group."""
+    payload = only_message(captured(name))
+    offset = nm.IFINFOMSG.size
+    while offset + 4 <= len(payload):
+        length, kind = struct.unpack_from('=HH', payload, offset)
+        assert length >= 4
+        if kind == nm.IFLA_GROUP:
+            payload = payload[:offset + 4] + struct.pack('=I', group) + payload[offset + 8:]
+        offset += (length + 3) & ~3
+    facts = nm.link_facts(payload)
+    assert facts['group'] == group
+    assert nm.link_group(payload) == (facts['index'], group)
