@@ -101,11 +101,20 @@ class Namespaces:
 
     def state(self):
         """Everything a test may compare before and after: links and addresses, every namespace.
-        Without operstate, which the kernel's linkwatch sets a moment after a device comes up."""
-        return dict((netns, (dict((name, dict((key, value) for key, value in link.items() if key != 'operstate'))
+        Without operstate and the NO-CARRIER flag, which the kernel's linkwatch sets a moment after
+        a device comes up."""
+        return dict((netns, (dict((name, settled(link))
                                   for name, link in self.links(netns).items()),
                              self.link_local(netns)))
                     for netns in [None] + self.peers)
+
+
+def settled(link):
+    """A link's ip -j -d entry without what linkwatch changes after the fact."""
+    link = dict((key, value) for key, value in link.items() if key != 'operstate')
+    if 'flags' in link:
+        link['flags'] = [flag for flag in link['flags'] if flag != 'NO-CARRIER']
+    return link
 
 
 def reconcile(entries, check=False, prune=None):
