@@ -46,7 +46,7 @@ help:
 	@echo "make docs       the documentation site in .tmp/docs/html, checked in headless Chromium"
 	@echo "make ee         the execution environment's build context in .tmp/ee"
 	@echo "make older-cores  sanity and unit tests with ansible-core 2.17 and 2.18"
-	@echo "make test-matrix  a fleet of a 6.12 and a 6.1 VM in one play, then headroom on 7.x (about 5 min)"
+	@echo "make test-matrix  a fleet of a 6.12 and a 6.1 VM in one play, then headroom and the kernel tests on 7.x (about 6 min)"
 	@echo "make vm-up      boot the netkit VM; writes .vm/inventory.ini; KERNEL=6.1 or 7.3 boots that kernel"
 	@echo "make vm-down    stop it (idempotent)"
 	@echo "make vm-ssh     a root shell in it"
@@ -142,7 +142,7 @@ vm-tests: venv collection bpf install-check
 test: sanity unit older-cores docs ee vm-tests
 
 # The kernels beside the default one, and a two-host fleet (testground/matrix.py).
-test-matrix: venv collection
+test-matrix: venv collection bpf
 	$(PYTHON) testground/matrix.py
 
 # Not part of `make test`: timings are measured, not asserted (about 18 min under TCG).

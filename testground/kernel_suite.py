@@ -53,8 +53,9 @@ def examples_then_pypi(testground):
     return again, output + more
 
 
-def main(pytest_args):
-    testground = vm.Testground()
+def main(pytest_args, testground=None):
+    """Run the suite in testground's VM (the default one's without), or with pytest_args only those."""
+    testground = testground or vm.Testground()
     try:
         testground.push_tree(vm.REPO, collection_files(), GUEST_COLLECTION)
         site = next((vm.REPO / ".venv" / "lib").glob("python3*/site-packages/pyroute2")).parent

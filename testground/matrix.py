@@ -9,7 +9,9 @@
    --limit and --forks 1 touches only the limited host and changes nothing.
 2. Checks that each VM's SSH forward listens on 127.0.0.1 only, and prints what the two VMs
    cost this machine (CPU seconds and peak memory of each qemu).
-3. Replaces the 6.1 VM with one on trixie-backports' 7.x and runs headroom.yml there.
+3. Replaces the 6.1 VM with one on trixie-backports' 7.x and runs headroom.yml there, then
+   the kernel suite's tests of what needs Linux 7 (single devices, netkit's queue rules)
+   and of every pair option (tests/kernel/test_datapath.py, test_pair.py).
 
 Every VM this run starts is stopped at the end, whatever happened.
 """
@@ -24,12 +26,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import vm  # noqa: E402  (the test ground tool beside this file)
+import kernel_suite  # noqa: E402  (the test ground tools beside this file)
+import vm  # noqa: E402
 
 STATE_ROOT = vm.REPO / ".tmp" / "matrix"
 PLAYBOOKS = vm.REPO / "tests" / "matrix"
 FLEET = ("", "6.1")  # "" is the image's default kernel (trixie's 6.12)
 HEADROOM_KERNEL = "7.3"
+LINUX_7_TESTS = ("tests/kernel/test_datapath.py", "tests/kernel/test_pair.py")
 NOT_SUPPORTED = "netkit needs Linux 6.7+"
 RECAP_LINE = re.compile(r"^(\S+)\s+:\s+((?:\w+=\d+\s*)+)$")
 
@@ -167,6 +171,10 @@ def headroom():
     boot_all((HEADROOM_KERNEL,))
     code, output = playbook("headroom.yml", inventory((HEADROOM_KERNEL,)))
     expect(code == 0, f"headroom and tailroom on {HEADROOM_KERNEL}", output)
+    started = time.monotonic()
+    code = kernel_suite.main(["-q", *LINUX_7_TESTS], testground(HEADROOM_KERNEL))
+    print(f"matrix: kernel suite on {HEADROOM_KERNEL}: rc {code} in {time.monotonic() - started:.1f} s", flush=True)
+    expect(code == 0, f"the kernel suite's tests on {HEADROOM_KERNEL}")
 
 
 def main():

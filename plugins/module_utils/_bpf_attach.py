@@ -35,7 +35,7 @@ PROGRAM_NAME_LEN = BPF_OBJ_NAME_LEN - 1
 
 
 def resolve_primary(device, missing_ok=False):
-    """{name, ifindex, peer_ifindex} of the primary of the netkit pair device belongs to.
+    """{name, ifindex, peer_ifindex, single} of the primary of the netkit pair device belongs to.
 
     With missing_ok, a device that does not exist gives its name with null indexes: the
     pins a deleted pair left behind are found by its primary's name.
@@ -46,7 +46,7 @@ def resolve_primary(device, missing_ok=False):
         snapshot = Snapshot(kernel)
         link = snapshot.links().get(device)
         if link is None and missing_ok:
-            return {'name': device, 'ifindex': None, 'peer_ifindex': None}
+            return {'name': device, 'ifindex': None, 'peer_ifindex': None, 'single': False}
         if link is None:
             raise BpfError('device %s does not exist' % device)
         if link['kind'] != KIND:
@@ -57,7 +57,9 @@ def resolve_primary(device, missing_ok=False):
             if link is None:
                 raise BpfError('device %s is a netkit peer whose primary is in another network namespace; give '
                                'the primary as device' % device)
-        return {'name': link['name'], 'ifindex': link['index'], 'peer_ifindex': link['link']}
+        single = link['netkit']['pairing'] == 'single'
+        return {'name': link['name'], 'ifindex': link['index'], 'peer_ifindex': None if single else link['link'],
+                'single': single}
     except NetlinkError as exc:
         raise BpfError(describe_netlink_error(exc, 'reading the links'))
     finally:
@@ -159,6 +161,9 @@ def _reconcile_attachments(params, check_mode):
         # libbpf only when there is something of ours to read: absent works on hosts without it.
         lib = Libbpf() if managed_entries(pin_dir) else None
         return detach_hooks(lib, pin_dir, set(hooks.values()) or set(HOOKS), check_mode)
+    if device['single']:
+        raise BpfError('device %s is a single netkit device (pairing single), and the kernel attaches no programs '
+                       'to those; attach them to a pair' % device['name'])
     if not params['object']:
         raise BpfError('object is required with state=present')
     if not hooks:
@@ -176,6 +181,23 @@ def _reconcile_attachments(params, check_mode):
         # The kernel refused the object: leave no directory this run made for it.
         remove_made_dirs(made)
         raise
+    try:
+        after, map_pins = _attach_hooks(lib, loaded, device, hooks, before, pin_dir, check_mode)
+    except BaseException:
+        if not check_mode:
+            # The kernel refused a link: maps pinned for links that never came go, and so do the
+            # directories this run made (pins of links that are in place stay).
+            remove_pin_dir(pin_dir)
+            remove_made_dirs([path for path in made if os.path.isdir(path)])
+        raise
+    changed = any(after[hook] is not before[hook] for hook in HOOKS)
+    if changed and not check_mode:
+        after = attachments(lib, pin_dir)
+    return {'changed': changed, 'before': before, 'after': after, 'pin_path': pin_dir, 'map_pins': map_pins}
+
+
+def _attach_hooks(lib, loaded, device, hooks, before, pin_dir, check_mode):
+    """Attach (or swap in) the loaded programs of hooks; (what each hook has afterwards, the map pins)."""
     try:
         after = dict(before)
         for name, hook in sorted(hooks.items()):
@@ -196,13 +218,9 @@ def _reconcile_attachments(params, check_mode):
                 # No link, or one left behind by a pair that was deleted or renamed since.
                 unpin_link(pin_dir, hook)
                 attach(lib, loaded, name, hook, device['ifindex'], pin_dir)
-        map_pins = [map_pin_path(pin_dir, name) for name in loaded.map_names]
+        return after, [map_pin_path(pin_dir, name) for name in loaded.map_names]
     finally:
         loaded.close()
-    changed = any(after[hook] is not before[hook] for hook in HOOKS)
-    if changed and not check_mode:
-        after = attachments(lib, pin_dir)
-    return {'changed': changed, 'before': before, 'after': after, 'pin_path': pin_dir, 'map_pins': map_pins}
 
 
 def detach_hooks(lib, pin_dir, gone, check_mode):

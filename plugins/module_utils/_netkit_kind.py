@@ -25,6 +25,7 @@ NETKIT_MIN_KERNEL = (6, 7)
 MODES = {'l2': 0, 'l3': 1}
 POLICIES = {'forward': 0, 'blackhole': 2}
 SCRUBS = {'none': 0, 'default': 1}
+PAIRINGS = {'pair': 0, 'single': 1}
 
 # One IFLA_NETKIT_* attribute: its id, the key of the pair dict it fills, its netlink
 # type (as pyroute2 names it), the names of its values, the release that added it.
@@ -39,11 +40,21 @@ NETKIT_ATTRIBUTES = (
     Attribute(7, 'peer_scrub', 'uint32', SCRUBS, '6.12'),
     Attribute(8, 'headroom', 'uint16', None, '6.14'),
     Attribute(9, 'tailroom', 'uint16', None, '6.14'),
+    Attribute(10, 'pairing', 'uint32', PAIRINGS, '7.0'),
 )
 # The attributes that are settings of a pair (the others describe its structure).
 SETTING_ATTRIBUTES = dict((attr.key, attr) for attr in NETKIT_ATTRIBUTES if attr.key not in ('peer_info', 'primary'))
 # Settings the kernel fixes when it creates the pair.
-CREATION_SETTINGS = ('mode', 'scrub', 'peer_scrub', 'headroom', 'tailroom')
+CREATION_SETTINGS = ('pairing', 'mode', 'scrub', 'peer_scrub', 'headroom', 'tailroom')
+# What a kernel that does not report a setting has all the same (before 7.0 every device is one of a pair).
+IMPLIED_SETTINGS = {'pairing': 'pair'}
+
+
+def reported(settings, key):
+    """A netkit setting of a device as the kernel reported it (settings: netkit_facts()), or
+    what a kernel that does not report it has all the same."""
+    value = settings.get(key)
+    return IMPLIED_SETTINGS.get(key) if value is None else value
 
 
 def nla_name(attr):

@@ -22,7 +22,7 @@ import sys
 
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
 from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import (
-    KIND, NETKIT_ATTRIBUTES, SETTING_ATTRIBUTES, decode_value, encode_value, nla_name,
+    IMPLIED_SETTINGS, KIND, NETKIT_ATTRIBUTES, SETTING_ATTRIBUTES, decode_value, encode_value, nla_name,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import end_settings
 from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import HAS_PYROUTE2, attribute_ids, struct_format
@@ -46,14 +46,16 @@ if HAS_PYROUTE2:
     RTGENMSG = struct.Struct(struct_format(nsidmsg.fields))
     # The link attributes link_facts() reads (the rest of a message is skipped), as constants:
     # link_facts() runs for every link of every dump.
-    (IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_LINKINFO, IFLA_AF_SPEC, IFLA_CARRIER, IFLA_LINK_NETNSID,
+    (IFLA_IFNAME, IFLA_ADDRESS, IFLA_MTU, IFLA_LINK, IFLA_LINKINFO, IFLA_AF_SPEC, IFLA_CARRIER, IFLA_LINK_NETNSID,
      IFLA_GROUP) = LINK_ATTR_IDS = tuple(IFLA[name] for name in (
-         'IFLA_IFNAME', 'IFLA_MTU', 'IFLA_LINK', 'IFLA_LINKINFO', 'IFLA_AF_SPEC', 'IFLA_CARRIER',
+         'IFLA_IFNAME', 'IFLA_ADDRESS', 'IFLA_MTU', 'IFLA_LINK', 'IFLA_LINKINFO', 'IFLA_AF_SPEC', 'IFLA_CARRIER',
          'IFLA_LINK_NETNSID', 'IFLA_GROUP'))
     # Link facts that are one u32 each: {fact: attribute id}.
     LINK_U32 = dict((fact, IFLA[name]) for fact, name in (
         ('txqueuelen', 'IFLA_TXQLEN'), ('gso_max_size', 'IFLA_GSO_MAX_SIZE'),
-        ('gro_max_size', 'IFLA_GRO_MAX_SIZE'), ('tso_max_size', 'IFLA_TSO_MAX_SIZE')))
+        ('gro_max_size', 'IFLA_GRO_MAX_SIZE'), ('tso_max_size', 'IFLA_TSO_MAX_SIZE'),
+        ('gso_ipv4_max_size', 'IFLA_GSO_IPV4_MAX_SIZE'), ('gro_ipv4_max_size', 'IFLA_GRO_IPV4_MAX_SIZE'),
+        ('numrxqueues', 'IFLA_NUM_RX_QUEUES'), ('numtxqueues', 'IFLA_NUM_TX_QUEUES')))
     LINK_ATTRS = frozenset(LINK_ATTR_IDS + tuple(LINK_U32.values()))
     GROUP_ONLY = (IFLA_GROUP,)
     IFLA_INFO_KIND, IFLA_INFO_DATA = IFLA_INFO['IFLA_INFO_KIND'], IFLA_INFO['IFLA_INFO_DATA']
@@ -113,26 +115,39 @@ def _with_attrs(device, attrs):
 # ---------------------------------------------------------------- requests
 
 # An end's link settings (see end_settings()) and the attribute that carries each.
-END_ATTRS = (('mtu', 'IFLA_MTU'), ('txqueuelen', 'IFLA_TXQLEN'), ('gso_max_size', 'IFLA_GSO_MAX_SIZE'),
-             ('gro_max_size', 'IFLA_GRO_MAX_SIZE'))
+END_ATTRS = (('address', 'IFLA_ADDRESS'), ('mtu', 'IFLA_MTU'), ('txqueuelen', 'IFLA_TXQLEN'),
+             ('gso_max_size', 'IFLA_GSO_MAX_SIZE'), ('gro_max_size', 'IFLA_GRO_MAX_SIZE'),
+             ('gso_ipv4_max_size', 'IFLA_GSO_IPV4_MAX_SIZE'), ('gro_ipv4_max_size', 'IFLA_GRO_IPV4_MAX_SIZE'))
+# An end's queue counts, which only its creation sets, and their attributes.
+QUEUE_ATTRS = (('numrxqueues', 'IFLA_NUM_RX_QUEUES'), ('numtxqueues', 'IFLA_NUM_TX_QUEUES'))
 
 
-def end_attrs(settings):
+def end_attrs(settings, table=END_ATTRS):
     """The link attributes of an end's settings ({'mtu': 1500, ...}; None leaves one out)."""
-    return [[name, settings[key]] for key, name in END_ATTRS if settings.get(key) is not None]
+    return [[name, settings[key]] for key, name in table if settings.get(key) is not None]
+
+
+def new_end_attrs(wanted, peer):
+    """The link attributes that create one end of wanted: its settings and its queue counts."""
+    prefix = 'peer_' if peer else ''
+    queues = dict((key, wanted.get(prefix + key)) for key, _name in QUEUE_ATTRS)
+    return end_attrs(end_settings(wanted, peer)) + end_attrs(queues, QUEUE_ATTRS)
 
 
 def create_request(wanted, netns_fd=None):
-    """RTM_NEWLINK that creates a pair, both ends down, and echoes the new primary."""
+    """RTM_NEWLINK that creates a pair (or a single device), its ends down, and echoes the new primary."""
     def build():
-        peer = [['IFLA_IFNAME', wanted['peer_name']]] + end_attrs(end_settings(wanted, peer=True))
-        if netns_fd is not None:
-            peer.append(['IFLA_NET_NS_FD', netns_fd])
-        data = [['IFLA_NETKIT_PEER_INFO', {'attrs': peer}]]
-        settings = [attr for attr in NETKIT_ATTRIBUTES if attr.key in SETTING_ATTRIBUTES]
-        data.extend([nla_name(attr), encode_value(attr.key, wanted[attr.key])]
-                    for attr in settings if wanted.get(attr.key) is not None)
-        attrs = [['IFLA_IFNAME', wanted['name']]] + end_attrs(end_settings(wanted, peer=False))
+        data = []
+        if wanted.get('pairing') != 'single':
+            peer = [['IFLA_IFNAME', wanted['peer_name']]] + new_end_attrs(wanted, peer=True)
+            if netns_fd is not None:
+                peer.append(['IFLA_NET_NS_FD', netns_fd])
+            data.append(['IFLA_NETKIT_PEER_INFO', {'attrs': peer}])
+        # A pair is what every kernel makes unasked: the attribute is sent for a single device only.
+        settings = [attr for attr in NETKIT_ATTRIBUTES if attr.key in SETTING_ATTRIBUTES
+                    and wanted.get(attr.key) not in (None, IMPLIED_SETTINGS.get(attr.key))]
+        data.extend([nla_name(attr), encode_value(attr.key, wanted[attr.key])] for attr in settings)
+        attrs = [['IFLA_IFNAME', wanted['name']]] + new_end_attrs(wanted, peer=False)
         attrs.append(['IFLA_LINKINFO', {'attrs': [['IFLA_INFO_KIND', KIND], ['IFLA_INFO_DATA', {'attrs': data}]]}])
         return _link(attrs=attrs)
     return Request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO, build)
@@ -265,6 +280,13 @@ def _int32(payload):
     return struct.unpack('=i', payload)[0] if payload is not None else None
 
 
+def _mac(payload):
+    """A MAC as 'aa:bb:...'; None for none, or for all zeros (what an L3 device reports)."""
+    if not payload or not any(bytearray(payload)):
+        return None
+    return ':'.join('%02x' % byte for byte in bytearray(payload))
+
+
 def _string(payload):
     return payload.split(b'\0', 1)[0].decode('utf-8', 'replace') if payload is not None else None
 
@@ -283,6 +305,7 @@ def link_facts(payload):
     facts = {
         'index': index,
         'name': _string(get(IFLA_IFNAME)),
+        'address': _mac(get(IFLA_ADDRESS)),
         'kind': kind,
         'up': bool(flags & IFF_UP),
         'carrier': bool(_uint(get(IFLA_CARRIER), 0)),

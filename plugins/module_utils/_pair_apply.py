@@ -18,14 +18,16 @@ import time
 
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError, error_message
 from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import (
-    CREATION_SETTINGS, KIND, describe_netlink_error, unsupported_setting_message,
+    CREATION_SETTINGS, KIND, describe_netlink_error, reported, unsupported_setting_message,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_messages import (
     ADDR_GEN_MODES, addrgenmode_request, create_request, delete_address_request, delete_request, end_attrs,
     group_delete_request, group_request, link_facts, netns_request, policy_request, settings_request, up_request,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_socket import open_netns
-from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import end_settings, has_no_ipv6
+from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import (
+    IPV4_OFFLOAD_SIZES, end_settings, has_no_ipv6,
+)
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_plan import (
     CONFIGURE, CREATE, DELETE, RECREATE, as_it_was, plan_one,
 )
@@ -110,8 +112,10 @@ class PairCreator:
         steps = {}
         for wanted in self.created:
             mode = address_mode(wanted.get('link_local'))
-            for netns, name, mtu in ((None, wanted['name'], wanted.get('mtu')),
-                                     (wanted['peer_netns'], wanted['peer_name'], wanted.get('peer_mtu'))):
+            ends = [(None, wanted['name'], wanted.get('mtu'))]
+            if wanted.get('pairing') != 'single':
+                ends.append((wanted['peer_netns'], wanted['peer_name'], wanted.get('peer_mtu')))
+            for netns, name, mtu in ends:
                 end = steps.setdefault(netns, [])
                 if mode is not None and not has_no_ipv6(mtu):
                     end.append((wanted, addrgenmode_request(name, mode)))
@@ -132,7 +136,9 @@ class PairCreator:
             except NetkitError as exc:
                 raise NetkitError('netkit pair %s: %s' % (wanted['name'], exc))
             if wanted['up'] is not False and wanted.get('link_local'):
-                ends.extend(((None, primary['index'], 'mtu'), (wanted['peer_netns'], primary['link'], 'peer_mtu')))
+                ends.append((None, primary['index'], 'mtu'))
+                if wanted.get('pairing') != 'single':
+                    ends.append((wanted['peer_netns'], primary['link'], 'peer_mtu'))
         return ends
 
     def delete_created(self):
@@ -154,11 +160,11 @@ def check_applied(wanted, settings):
     """Older kernels ignore attributes they do not know: never report what did not happen."""
     for key in CREATION_SETTINGS:
         value = wanted.get(key)
-        if value is None or settings.get(key) == value:
+        if value is None or reported(settings, key) == value:
             continue
-        if settings.get(key) is None:
+        if reported(settings, key) is None:
             raise NetkitError(unsupported_setting_message(key))
-        raise NetkitError('the kernel made %s %s, not %s' % (key, settings.get(key), value))
+        raise NetkitError('the kernel made %s %s, not %s' % (key, reported(settings, key), value))
 
 
 class PairApplier:
@@ -179,21 +185,17 @@ class PairApplier:
         """Apply the live settings (everything but the creation-time ones) to an existing pair."""
         wanted = self.wanted
         self.before = self.ends_as_they_are(pair)
-        peer_netns = pair['peer_netns']
-        if wanted['peer_netns'] is not None and peer_netns != wanted['peer_netns']:
-            self.move_peer(peer_netns, pair['peer_ifindex'], wanted['peer_netns'])
+        if wanted['peer_netns'] is not None and pair['peer_netns'] != wanted['peer_netns']:
+            self.move_peer(pair['peer_netns'], pair['peer_ifindex'], wanted['peer_netns'])
             self.snapshot = Snapshot(self.kernel)
             pair = self.snapshot.pair(wanted['name'])
-            peer_netns = pair['peer_netns']
         policies = dict((key, wanted[key]) for key in ('policy', 'peer_policy')
                         if wanted.get(key) is not None and pair[key] != wanted[key])
         if policies:
             self.kernel.change(None, policy_request(pair['ifindex'], policies))
-        ends = ((None, pair['ifindex'], 'mtu'), (peer_netns, pair['peer_ifindex'], 'peer_mtu'))
+        ends = pair_ends(pair)
         for peer, (netns, index, _key) in zip((False, True), ends):
-            now = end_settings(pair, peer)
-            changes = end_attrs(dict((key, value) for key, value in end_settings(wanted, peer).items()
-                                     if value != now[key]))
+            changes = end_attrs(end_changes(end_settings(wanted, peer), end_settings(pair, peer)))
             if changes:
                 self.kernel.change(netns, settings_request(index, changes))
         took_down = False
@@ -216,9 +218,9 @@ class PairApplier:
         """What restore() puts back: the peer's namespace, the policies, and each end's MTU,
         address generation mode and up state."""
         snapshot = self.snapshot or Snapshot(self.kernel)
-        primary = snapshot.link_by_index(None, pair['ifindex'])
-        peer = snapshot.link_by_index(pair['peer_netns'], pair['peer_ifindex'])
-        return {'pair': pair, 'ends': ((None, pair['name'], primary), (pair['peer_netns'], pair['peer_name'], peer))}
+        names = (pair['name'], pair['peer_name'])
+        return {'pair': pair, 'ends': [(netns, name, snapshot.link_by_index(netns, index))
+                                       for (netns, index, _key), name in zip(pair_ends(pair), names)]}
 
     def move_peer(self, netns, index, target):
         fd = open_netns(target) if target is not None else os.open('/proc/self/ns/net', os.O_RDONLY | os.O_CLOEXEC)
@@ -283,6 +285,26 @@ class PairApplier:
                     # Taking an end down flushes its addresses already.
                     if exc.code != errno.EADDRNOTAVAIL:
                         raise
+
+
+def end_changes(wanted, now):
+    """The settings of one end (end_settings()) that differ. A GSO or GRO size up to 65536
+    also sets the end's IPv4 one: an IPv4 size the task asks for goes along (the kernel sets
+    it after the other)."""
+    changes = dict((key, value) for key, value in wanted.items() if value is not None and value != now[key])
+    for size, ipv4_size in IPV4_OFFLOAD_SIZES:
+        if size in changes and wanted[ipv4_size] is not None:
+            changes[ipv4_size] = wanted[ipv4_size]
+    return changes
+
+
+def pair_ends(pair):
+    """(namespace, ifindex, the pair's MTU key) of each end of a pair: the primary, then its
+    peer (a single device has none)."""
+    ends = [(None, pair['ifindex'], 'mtu')]
+    if pair['peer_ifindex'] is not None:
+        ends.append((pair['peer_netns'], pair['peer_ifindex'], 'peer_mtu'))
+    return ends
 
 
 def wait_for_link_local(kernel, ends):

@@ -21,32 +21,56 @@ NOT_IN_IFNAME = re.compile(r'[/:%\s\x00-\x1f\x7f]')
 # IPv6 needs this MTU (RFC 8200); below it the kernel drops a device's IPv6 state.
 IPV6_MIN_MTU = 1280
 # Keys of the pair dict that a user can ask for, in the order diffs show them.
-SETTINGS = ('peer_name', 'peer_netns', 'mode', 'scrub', 'peer_scrub', 'headroom', 'tailroom',
-            'policy', 'peer_policy', 'mtu', 'peer_mtu', 'txqueuelen', 'peer_txqueuelen',
-            'gso_max_size', 'gro_max_size', 'up', 'link_local')
+SETTINGS = ('pairing', 'peer_name', 'peer_netns', 'mode', 'scrub', 'peer_scrub', 'headroom', 'tailroom',
+            'numrxqueues', 'peer_numrxqueues', 'numtxqueues', 'peer_numtxqueues', 'policy', 'peer_policy',
+            'address', 'peer_address', 'mtu', 'peer_mtu', 'txqueuelen', 'peer_txqueuelen',
+            'gso_max_size', 'gro_max_size', 'gso_ipv4_max_size', 'gro_ipv4_max_size', 'up', 'link_local')
 TXQUEUELEN = ('txqueuelen', 'peer_txqueuelen')
 # Settings of both ends at once (as Cilium sets them for BIG TCP).
-OFFLOAD_SIZES = ('gso_max_size', 'gro_max_size')
+OFFLOAD_SIZES = ('gso_max_size', 'gro_max_size', 'gso_ipv4_max_size', 'gro_ipv4_max_size')
+GSO_SIZES = ('gso_max_size', 'gso_ipv4_max_size')
+# Each offload size and its IPv4 counterpart, which the kernel sets along with it up to
+# OFFLOAD_LEGACY_MAX_SIZE (its GSO_LEGACY_MAX_SIZE).
+IPV4_OFFLOAD_SIZES = (('gso_max_size', 'gso_ipv4_max_size'), ('gro_max_size', 'gro_ipv4_max_size'))
+OFFLOAD_LEGACY_MAX_SIZE = 65536
 # The kernel's GSO_MAX_SIZE and GRO_MAX_SIZE (8 * 65535): no device takes more.
 OFFLOAD_MAX_SIZE = 524280
+# Queue counts, fixed when the kernel creates a device.
+QUEUES = ('numrxqueues', 'peer_numrxqueues', 'numtxqueues', 'peer_numtxqueues')
+# The kernel's limit on a device's queues (rtnl_create_link).
+MAX_QUEUES = 4096
+MAC_ADDRESSES = ('address', 'peer_address')
+MAC_ADDRESS = re.compile(r'^[0-9a-f]{2}(:[0-9a-f]{2}){5}$')
+# What a single device (pairing single, Linux 7.0+) has none of.
+PEER_SETTINGS = ('peer_name', 'peer_netns', 'scrub', 'peer_scrub', 'peer_policy', 'peer_numrxqueues',
+                 'peer_numtxqueues', 'peer_address', 'peer_mtu', 'peer_txqueuelen')
 
 PAIR_ARGUMENT_SPEC = dict(
     name=dict(type='str', required=True),
     peer_name=dict(type='str'),
     state=dict(type='str', choices=['present', 'absent'], default='present'),
+    pairing=dict(type='str', choices=['pair', 'single']),
     mode=dict(type='str', choices=['l2', 'l3']),
     scrub=dict(type='str', choices=['default', 'none']),
     peer_scrub=dict(type='str', choices=['default', 'none']),
     headroom=dict(type='int'),
     tailroom=dict(type='int'),
+    numrxqueues=dict(type='int'),
+    peer_numrxqueues=dict(type='int'),
+    numtxqueues=dict(type='int'),
+    peer_numtxqueues=dict(type='int'),
     policy=dict(type='str', choices=['forward', 'blackhole']),
     peer_policy=dict(type='str', choices=['forward', 'blackhole']),
+    address=dict(type='str'),
+    peer_address=dict(type='str'),
     mtu=dict(type='int'),
     peer_mtu=dict(type='int'),
     txqueuelen=dict(type='int'),
     peer_txqueuelen=dict(type='int'),
     gso_max_size=dict(type='int'),
     gro_max_size=dict(type='int'),
+    gso_ipv4_max_size=dict(type='int'),
+    gro_ipv4_max_size=dict(type='int'),
     up=dict(type='bool', default=True),
     peer_netns=dict(type='str'),
     link_local=dict(type='bool'),
@@ -99,8 +123,10 @@ def desired_pair(params):
     check_ifname('name', params['name'])
     wanted = dict((key, params.get(key)) for key in SETTINGS)
     wanted['name'] = params['name']
+    if wanted['pairing'] == 'single':
+        check_single(wanted)
     # Deleting needs the primary only; a 15-byte name has no room for the default peer name.
-    if wanted['peer_name'] is None and params.get('state') != 'absent':
+    if wanted['peer_name'] is None and params.get('state') != 'absent' and wanted['pairing'] != 'single':
         wanted['peer_name'] = default_peer_name(params['name'])
     if wanted['peer_name'] is not None:
         check_ifname('peer_name', wanted['peer_name'])
@@ -121,14 +147,55 @@ def desired_pair(params):
         if wanted[key] is not None and not 1 <= wanted[key] <= OFFLOAD_MAX_SIZE:
             raise NetkitError('%s %d is out of range: 1 to %d bytes (the kernel takes no more)'
                               % (key, wanted[key], OFFLOAD_MAX_SIZE))
+    for key in QUEUES:
+        if wanted[key] is not None and not 1 <= wanted[key] <= MAX_QUEUES:
+            raise NetkitError('%s %d is out of range: 1 to %d queues' % (key, wanted[key], MAX_QUEUES))
+    for key in MAC_ADDRESSES:
+        if wanted[key] is not None:
+            wanted[key] = mac_address(key, wanted[key])
+    if None not in (wanted['address'], wanted['peer_address']) and wanted['address'] == wanted['peer_address']:
+        raise NetkitError('address and peer_address are both %s; the two ends of a pair need different MACs'
+                          % wanted['address'])
     check_link_local_mtu(wanted, wanted)
     return wanted
+
+
+def check_single(wanted):
+    """A single device has no peer, no scrub and forwards: refuse what says otherwise."""
+    refused = [key for key in PEER_SETTINGS if wanted.get(key) is not None]
+    if refused:
+        raise NetkitError('pairing single makes one device without a peer; drop %s (they need a pair)'
+                          % ', '.join(refused))
+    if wanted.get('policy') not in (None, 'forward'):
+        raise NetkitError('policy %s: a single device only forwards (the kernel takes no other policy for it); '
+                          'drop policy or use pairing pair' % wanted['policy'])
+
+
+def mac_address(param, value):
+    """A unicast MAC as the kernel reports it (lower case, colons); raise on anything else."""
+    address = value.strip().lower().replace('-', ':')
+    if not MAC_ADDRESS.match(address):
+        raise NetkitError('%s %r is not a MAC address (six bytes in hex, such as 02:00:5e:10:00:01)' % (param, value))
+    first = int(address[:2], 16)
+    if first & 1 or address == '00:00:00:00:00:00':
+        raise NetkitError('%s %s is a %s address; an end needs a unicast MAC (an even first byte, not all zero): '
+                          'for example a locally administered one, 02:xx:xx:xx:xx:xx'
+                          % (param, address, 'multicast' if first & 1 else 'zero'))
+    return address
+
+
+def check_address_mode(wanted, mode):
+    """MACs belong to L2 ends: in L3 mode the kernel refuses them (EOPNOTSUPP)."""
+    asked = [key for key in MAC_ADDRESSES if wanted.get(key) is not None]
+    if asked and mode != 'l2':
+        raise NetkitError('%s: netkit devices have MAC addresses in mode l2 only, and this pair is %s; '
+                          'set mode: l2 (a new pair) or drop %s' % (', '.join(asked), mode, ' and '.join(asked)))
 
 
 def end_settings(pair, peer):
     """One end's link settings in a pair dict (wanted, or read), keyed as link_facts() keys them."""
     prefix = 'peer_' if peer else ''
-    settings = dict((key, pair.get(prefix + key)) for key in ('mtu', 'txqueuelen'))
+    settings = dict((key, pair.get(prefix + key)) for key in ('address', 'mtu', 'txqueuelen'))
     settings.update((key, pair.get(key)) for key in OFFLOAD_SIZES)
     return settings
 

@@ -18,16 +18,23 @@ import typing
 
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
 from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import (
-    CREATION_SETTINGS, KIND, release_has, unsupported_setting_message,
+    CREATION_SETTINGS, IMPLIED_SETTINGS, KIND, release_has, unsupported_setting_message,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_socket import (
     NETNS_RUN_DIR, missing_netns_message, netns_path,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import (
-    IPV6_MIN_MTU, SETTINGS, check_link_local_mtu, desired_pair,
+    GSO_SIZES, IPV4_OFFLOAD_SIZES, IPV6_MIN_MTU, MAC_ADDRESSES, OFFLOAD_LEGACY_MAX_SIZE, PEER_SETTINGS, QUEUES,
+    SETTINGS, check_address_mode, check_link_local_mtu, desired_pair,
 )
 
 CREATE, CONFIGURE, RECREATE, DELETE = 'create', 'configure', 'recreate', 'delete'
+# Settings only the kernel's creation of a pair sets: changing one means re-creating it.
+FIXED_AT_CREATION = CREATION_SETTINGS + QUEUES
+# netkit's queues from Linux 7.0 on (the release that added single devices): one TX queue,
+# and RX queues for leasing from a physical device.
+NETKIT_TX_QUEUES = 1
+NETKIT_MAX_RX_QUEUES = 1024
 
 
 @dataclasses.dataclass
@@ -64,7 +71,7 @@ def plan_pair(before, wanted):
         current = before.get(key)
         if current != value:
             changes[key] = (current, value)
-    blocked = dict((key, changes[key]) for key in CREATION_SETTINGS if key in changes)
+    blocked = dict((key, changes[key]) for key in FIXED_AT_CREATION if key in changes)
     return changes, blocked
 
 
@@ -80,13 +87,15 @@ def plan_one(snapshot, params):
     wanted = desired_pair(params)
     state = params.get('state') or 'present'
     before = snapshot.pair(wanted['name'])
-    if before is not None and before['peer_name'] is None and state == 'present':
+    if before is not None and before['pairing'] == 'single' and state == 'present':
+        check_single_asked(wanted)
+    elif before is not None and before['peer_name'] is None and state == 'present':
         raise NetkitError('the peer of netkit primary %s is in a network namespace without a name under %s (%s); '
                           'this collection manages peers beside the primary or in named namespaces only: '
                           'name it (ip netns attach NAME PID) or manage the pair another way'
                           % (wanted['name'], NETNS_RUN_DIR, before['peer_netns']))
-    if before is not None and before['peer_name'] != wanted['peer_name'] and (
-            state == 'present' or params.get('peer_name') is not None):
+    if before is not None and 'single' not in (before['pairing'], wanted['pairing']) and (
+            before['peer_name'] != wanted['peer_name']) and (state == 'present' or params.get('peer_name') is not None):
         raise NetkitError('netkit primary %s has the peer %s, not %s; this task leaves that pair alone: '
                           'set peer_name: %s to manage it, or choose another name'
                           % (wanted['name'], before['peer_name'], wanted['peer_name'], before['peer_name']))
@@ -110,6 +119,13 @@ def plan_one(snapshot, params):
     return plan
 
 
+def check_single_asked(wanted):
+    """A single device is managed as one: a task that does not say so means a pair."""
+    if wanted['pairing'] is None:
+        raise NetkitError('%s is a single netkit device (no peer); set pairing: single to manage it, or '
+                          'pairing: pair with recreate: true to make it a pair' % wanted['name'])
+
+
 def kept_link_local(before, wanted, changes):
     """A peer that changes namespace loses its IPv6 settings: keep what it had, where it can."""
     if 'peer_netns' not in changes or wanted['link_local'] is not None or before['link_local'] is None:
@@ -124,15 +140,11 @@ def kept_link_local(before, wanted, changes):
 
 def check_creatable(snapshot, wanted):
     """Fail before changing anything when the pair cannot be created as asked."""
-    known = snapshot.netkit_attributes()
-    for key in CREATION_SETTINGS:
-        if wanted.get(key) is None:
-            continue
-        # The kernel reports every netkit attribute it knows; with no netkit device to read
-        # that from, the release says (check mode too).
-        if (known is not None and key not in known) or (known is None and not release_has(key)):
-            raise NetkitError(unsupported_setting_message(key))
+    check_supported(snapshot, wanted)
+    check_address_mode(wanted, wanted['mode'] or 'l3')
     check_gso_max_size(snapshot, wanted)
+    if wanted['pairing'] == 'single':
+        return
     netns = wanted['peer_netns']
     if netns is not None and not os.path.exists(netns_path(netns)):
         raise NetkitError(missing_netns_message(netns))
@@ -143,15 +155,38 @@ def check_creatable(snapshot, wanted):
                              ' in network namespace %s' % netns if netns else ''))
 
 
+def kernel_has(snapshot, key):
+    """Whether this kernel has the netkit setting key. It reports every netkit attribute it
+    knows; with no netkit device to read that from, the release says (check mode too)."""
+    known = snapshot.netkit_attributes()
+    return key in known if known is not None else release_has(key)
+
+
+def check_supported(snapshot, wanted):
+    """Fail on a setting at creation that this kernel does not have, or a queue count it does not take."""
+    for key in CREATION_SETTINGS:
+        if wanted.get(key) not in (None, IMPLIED_SETTINGS.get(key)) and not kernel_has(snapshot, key):
+            raise NetkitError(unsupported_setting_message(key))
+    if not any(wanted.get(key) for key in QUEUES) or not kernel_has(snapshot, 'pairing'):
+        return
+    for key in ('numtxqueues', 'peer_numtxqueues'):
+        if wanted.get(key) not in (None, NETKIT_TX_QUEUES):
+            raise NetkitError('%s %d: netkit devices have one TX queue from Linux 7.0 on; drop %s'
+                              % (key, wanted[key], key))
+    for key in ('numrxqueues', 'peer_numrxqueues'):
+        if (wanted.get(key) or 0) > NETKIT_MAX_RX_QUEUES:
+            raise NetkitError('%s %d: netkit devices take at most %d RX queues' % (key, wanted[key], NETKIT_MAX_RX_QUEUES))
+
+
 def check_changeable(snapshot, before, wanted):
     """Fail before changing anything when an existing pair cannot become what is asked."""
-    for key in CREATION_SETTINGS:
-        if wanted.get(key) is not None and before.get(key) is None:
-            # The kernel reports every netkit attribute it knows: it cannot make this one.
-            raise NetkitError(unsupported_setting_message(key))
+    check_supported(snapshot, wanted)
+    check_address_mode(wanted, wanted.get('mode') or before['mode'])
     check_link_local_mtu(wanted, before)
     check_gso_max_size(snapshot, wanted, before)
     target = wanted['peer_netns']
+    if before['pairing'] == 'single' or wanted['pairing'] == 'single':
+        return
     if target is not None and target != before['peer_netns']:
         if not os.path.exists(netns_path(target)):
             raise NetkitError(missing_netns_message(target))
@@ -163,12 +198,13 @@ def check_changeable(snapshot, before, wanted):
 
 def check_gso_max_size(snapshot, wanted, before=None):
     """The kernel takes no GSO size above a device's tso_max_size."""
-    if wanted.get('gso_max_size') is None:
-        return
-    limit = snapshot.tso_max_size(before)
-    if limit is not None and wanted['gso_max_size'] > limit:
-        raise NetkitError('gso_max_size %d is more than netkit devices take on this host (their tso_max_size is %d)'
-                          % (wanted['gso_max_size'], limit))
+    for key in GSO_SIZES:
+        if wanted.get(key) is None:
+            continue
+        limit = snapshot.tso_max_size(before)
+        if limit is not None and wanted[key] > limit:
+            raise NetkitError('%s %d is more than netkit devices take on this host (their tso_max_size is %d)'
+                              % (key, wanted[key], limit))
 
 
 def carried_over(before, wanted):
@@ -177,6 +213,12 @@ def carried_over(before, wanted):
     MTUs, policies, link-local addresses, up or down)."""
     kept = dict((key, before.get(key)) for key in SETTINGS if before.get(key) is not None)
     kept.update((key, value) for key, value in wanted.items() if value is not None)
+    if kept.get('pairing') == 'single':
+        # A pair re-created as a single device keeps nothing of its peer, and forwards.
+        kept.update((key, None) for key in PEER_SETTINGS + ('policy',) if wanted.get(key) is None)
+    if kept.get('mode') != 'l2':
+        # MACs are L2's: a pair re-created in L3 has none.
+        kept.update((key, None) for key in MAC_ADDRESSES)
     if wanted.get('link_local') is None and kept.get('link_local'):
         try:
             check_link_local_mtu(kept, kept)
@@ -196,10 +238,12 @@ def device_keys(plan):
     """(namespace, name) of each device an entry names: its primary, and its peer where it is known."""
     keys = [(None, plan.wanted['name'])]
     before = plan.before or {}
+    if plan.state == 'present' and plan.wanted.get('pairing') == 'single':
+        return keys
     if plan.state == 'present':
         netns = plan.wanted['peer_netns'] if plan.wanted['peer_netns'] is not None else before.get('peer_netns')
         keys.append((netns, plan.wanted['peer_name']))
-    elif plan.before is not None:
+    elif plan.before is not None and before['peer_name'] is not None:
         keys.append((before['peer_netns'], before['peer_name']))
     return keys
 
@@ -240,9 +284,20 @@ def predict_after(before, wanted):
     after = dict(before or {})
     after.update(dict((key, value) for key, value in wanted.items() if value is not None))
     if before is None:
-        for key, default in (('mode', 'l3'), ('policy', 'forward'), ('peer_policy', 'forward'),
+        for key, default in (('pairing', 'pair'), ('mode', 'l3'), ('policy', 'forward'), ('peer_policy', 'forward'),
                              ('scrub', 'default'), ('peer_scrub', 'default'), ('peer_netns', None)):
             after.setdefault(key, default)
+    if after['mode'] != 'l2':
+        after.update(address=None, peer_address=None)
+    for size, ipv4_size in IPV4_OFFLOAD_SIZES:
+        changing = wanted.get(size) is not None and wanted[size] != (before or {}).get(size)
+        if changing and wanted.get(ipv4_size) is None and wanted[size] <= OFFLOAD_LEGACY_MAX_SIZE:
+            # The kernel sets the IPv4 limit along with the other one.
+            after[ipv4_size] = wanted[size]
+    if after['pairing'] == 'single':
+        # A single device has no peer, whatever the pair it replaces had.
+        after.update((key, None) for key in PEER_SETTINGS + ('peer_ifindex', 'peer_addrgenmode'))
+        after.update(policy='forward', peer_addresses=[])
     for key in ('mtu', 'peer_mtu'):
         old, new = (before or {}).get(key), wanted.get(key)
         if wanted.get('link_local') is None and None not in (old, new) and (old < IPV6_MIN_MTU) != (new < IPV6_MIN_MTU):

@@ -13,8 +13,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
-from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import KIND, SETTING_ATTRIBUTES
+from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import KIND, SETTING_ATTRIBUTES, reported
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import IPV6_MIN_MTU, OFFLOAD_SIZES
+
+# Link facts each end of a pair has of its own: the pair reports them as KEY and peer_KEY.
+END_FACTS = ('address', 'mtu', 'txqueuelen', 'numrxqueues', 'numtxqueues')
 
 
 def link_local_state(end):
@@ -89,32 +92,36 @@ class Snapshot:
         return self.pair_from_primary(link)
 
     def pair_from_primary(self, link):
+        single = link['netkit']['pairing'] == 'single'
         peer_netns = None
-        if link['link_netnsid'] is not None:
+        if link['link_netnsid'] is not None and not single:
             peer_netns = self.netns_name(link['link_netnsid'])
             if peer_netns is None:
                 peer_netns = 'nsid:%d' % link['link_netnsid']
         peer = None
-        if peer_netns is None or not peer_netns.startswith('nsid:'):
+        if not single and (peer_netns is None or not peer_netns.startswith('nsid:')):
             peer = self.link_by_index(peer_netns, link['link'])
         primary_end = self.end(None, link)
         peer_end = self.end(peer_netns, peer) if peer else None
-        pair = dict((key, link['netkit'][key]) for key in SETTING_ATTRIBUTES)
+        pair = dict((key, reported(link['netkit'], key)) for key in SETTING_ATTRIBUTES)
         pair.update({
-            'name': link['name'], 'ifindex': link['index'], 'mtu': link['mtu'],
-            'peer_name': peer['name'] if peer else None, 'peer_ifindex': link['link'],
-            'peer_netns': peer_netns, 'peer_mtu': peer['mtu'] if peer else None,
-            'txqueuelen': link['txqueuelen'], 'peer_txqueuelen': peer['txqueuelen'] if peer else None,
+            'name': link['name'], 'ifindex': link['index'],
+            'peer_name': peer['name'] if peer else None, 'peer_ifindex': None if single else link['link'],
+            'peer_netns': peer_netns,
             # Both up, both down, or (null) one of each.
-            'up': link['up'] if peer and peer['up'] == link['up'] else None,
+            'up': link['up'] if single or (peer and peer['up'] == link['up']) else None,
             'addrgenmode': link['addrgenmode'], 'peer_addrgenmode': peer['addrgenmode'] if peer else None,
             'addresses': [a['address'] for a in primary_end['addresses']],
             'peer_addresses': [a['address'] for a in peer_end['addresses']] if peer_end else [],
         })
+        for key in END_FACTS:
+            pair[key] = link[key]
+            pair['peer_' + key] = peer[key] if peer else None
         for key in OFFLOAD_SIZES:
             # One setting for both ends: null when they differ.
-            pair[key] = link[key] if peer and peer[key] == link[key] else None
-        states = set([link_local_state(primary_end), link_local_state(peer_end) if peer_end else None])
+            pair[key] = link[key] if single or (peer and peer[key] == link[key]) else None
+        states = set([link_local_state(primary_end)] + ([link_local_state(peer_end) if peer_end else None]
+                                                        if not single else []))
         pair['link_local'] = states.pop() if len(states) == 1 else None
         return pair
 
@@ -138,7 +145,9 @@ class Snapshot:
         if pair is None:
             sizes = [link['tso_max_size'] for link in self.links().values() if link['kind'] == KIND]
         else:
-            ends = (self.link_by_index(None, pair['ifindex']), self.link_by_index(pair['peer_netns'], pair['peer_ifindex']))
+            ends = [self.link_by_index(None, pair['ifindex'])]
+            if pair['peer_ifindex'] is not None:
+                ends.append(self.link_by_index(pair['peer_netns'], pair['peer_ifindex']))
             sizes = [end['tso_max_size'] for end in ends if end is not None]
         sizes = [size for size in sizes if size is not None]
         return min(sizes) if sizes else None

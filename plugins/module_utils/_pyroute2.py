@@ -51,7 +51,9 @@ try:
     from pyroute2.netlink.exceptions import NetlinkError
     from pyroute2.netlink.rtnl import RTM_DELADDR, RTM_DELLINK, RTM_GETADDR, RTM_GETLINK, RTM_GETNSID, RTM_NEWLINK
     from pyroute2.netlink.rtnl.ifaddrmsg import IFA_F_STABLE_PRIVACY, ifaddrmsg
-    from pyroute2.netlink.rtnl.ifinfmsg import IFF_UP, ifinfmsg, ifinfveth
+    from pyroute2.netlink.rtnl.ifinfmsg import IFF_UP
+    from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg as _pyroute2_ifinfmsg
+    from pyroute2.netlink.rtnl.ifinfmsg import ifinfveth as _pyroute2_ifinfveth
     from pyroute2.netlink.rtnl.nsidmsg import nsidmsg
 except ImportError:
     import traceback
@@ -66,6 +68,13 @@ else:
     HAS_PYROUTE2 = True
     PYROUTE2_IMPORT_ERROR = None
 
+# Link attributes of include/uapi/linux/if_link.h that pyroute2 (0.7 and 0.9) does not know yet:
+# (id, name, type as pyroute2 names types).
+NEWER_LINK_ATTRIBUTES = (
+    (63, 'IFLA_GSO_IPV4_MAX_SIZE', 'uint32'),
+    (64, 'IFLA_GRO_IPV4_MAX_SIZE', 'uint32'),
+)
+
 
 def attribute_ids(nla_class):
     """{attribute name: type id} of a pyroute2 nla class: its nla_map lists them either
@@ -76,7 +85,31 @@ def attribute_ids(nla_class):
     return dict((item[0], position) for position, item in enumerate(table))
 
 
+def with_newer_link_attributes(message_class):
+    """A subclass of one of pyroute2's link message classes (ifinfmsg, or ifinfveth for a
+    peer) that also encodes the NEWER_LINK_ATTRIBUTES it lacks; the class itself when it
+    has them all."""
+    known = attribute_ids(message_class)
+    missing = tuple(attr for attr in NEWER_LINK_ATTRIBUTES if attr[1] not in known and attr[0] not in known.values())
+    if not missing:
+        return message_class
+    table = message_class.nla_map
+    if not isinstance(table[0][0], int):
+        table = tuple((position,) + tuple(item) for position, item in enumerate(table))
+    # pyroute2 compiles a class's table on its first instance, unless the class says it has one
+    # already, which a subclass inherits from a compiled parent (nlmsg_base's private flag,
+    # the same in 0.7 and 0.9): the new class says it has none.
+    extended = type(message_class.__name__, (message_class,), {'nla_map': table + missing,
+                                                               '_nlmsg_base__compiled_nla': False})
+    return extended
+
+
 def struct_format(fields):
     """The struct module format of a pyroute2 message's fields (its C struct, packed
     natively as the kernel lays it out)."""
     return '=' + ''.join(field[1] for field in fields)
+
+
+if HAS_PYROUTE2:
+    ifinfmsg = with_newer_link_attributes(_pyroute2_ifinfmsg)
+    ifinfveth = with_newer_link_attributes(_pyroute2_ifinfveth)

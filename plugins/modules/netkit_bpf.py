@@ -44,6 +44,8 @@ options:
     description:
       - The netkit pair, named by its primary or, when both ends are in this namespace, its peer.
       - An interface name (at most 15 bytes, no C(/), C(%), C(:), whitespace, C(.) or C(..)); a path is refused.
+      - A single netkit device (C(pairing=single), Linux 7.0+) is refused with O(state=present) before anything
+        is loaded or pinned, since the kernel attaches no programs to one.
       - With O(state=absent) a device that does not exist is not an error; pins left under the default
         O(pin_path) of a primary of that name (links of a deleted pair) are removed.
     type: str

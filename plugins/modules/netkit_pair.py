@@ -18,9 +18,10 @@ description:
     like a veth pair, whose traffic eBPF programs can steer without leaving the kernel's fast path.
   - Only the settings a task sets are compared; omitted ones are left as they are on an existing
     pair, and take the kernel's defaults on a new one.
-  - O(mode), O(scrub), O(peer_scrub), O(headroom) and O(tailroom) are fixed by the kernel when it
-    creates the pair. When they differ on a live pair the task fails, naming the setting and both
-    values, unless O(recreate=true).
+  - O(pairing), O(mode), O(scrub), O(peer_scrub), O(headroom), O(tailroom) and the queue counts
+    (O(numrxqueues), O(numtxqueues) and the peer's) are fixed by the kernel when it creates the pair.
+    When they differ on a live pair the task fails, naming the setting and both values, unless
+    O(recreate=true).
   - Older kernels ignore settings they do not know. The module reads the pair back after creating it
     and fails (deleting the pair it made) when the kernel did not apply a setting.
   - If creating or configuring a new pair fails halfway, the module deletes that pair again (by its
@@ -54,10 +55,23 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  pairing:
+    description:
+      - V(pair) makes two devices, the primary and its peer. V(single) (Linux 7.0+) makes one netkit device
+        without a peer, for AF_XDP and zero-copy RX queues leased from a physical NIC.
+      - A single device forwards (O(policy) can only be V(forward)), has no scrub setting, and takes no
+        eBPF programs (M(xcnf.netkit.netkit_bpf) refuses it). Every peer option (O(peer_name), O(peer_netns),
+        O(peer_policy), O(scrub), O(peer_scrub), O(peer_mtu), O(peer_txqueuelen), O(peer_address),
+        O(peer_numrxqueues), O(peer_numtxqueues)) is refused with it.
+      - Omitted means a pair on a new device; an existing single device is only managed by a task that says
+        V(single) (or V(pair) with O(recreate=true)). Fixed at creation.
+      - Kernels before 7.0 make pairs only, and report V(pair); V(single) there fails before anything changes.
+    type: str
+    choices: [pair, single]
   mode:
     description:
       - V(l3) hands packets on at the IP layer; the devices have no MAC address and no ARP.
-      - V(l2) makes Ethernet devices with random MAC addresses.
+      - V(l2) makes Ethernet devices with random MAC addresses (O(address) sets them).
       - The kernel's default when creating is V(l3). Fixed at creation.
     type: str
     choices: [l2, l3]
@@ -82,6 +96,25 @@ options:
     description:
       - Bytes of tailroom, as O(headroom).
     type: int
+  numrxqueues:
+    description:
+      - Number of receive queues of the primary (1 to 4096), fixed at creation. From Linux 7.0 on, netkit
+        takes at most 1024, which a peer or single device can lease from a physical NIC's queues (leasing
+        itself is not part of this collection, see the README).
+    type: int
+  peer_numrxqueues:
+    description:
+      - As O(numrxqueues), for the peer.
+    type: int
+  numtxqueues:
+    description:
+      - Number of transmit queues of the primary, fixed at creation. Linux 7.0 and newer give netkit devices
+        one TX queue and refuse any other number (the module refuses it first); older kernels take 1 to 4096.
+    type: int
+  peer_numtxqueues:
+    description:
+      - As O(numtxqueues), for the peer.
+    type: int
   policy:
     description:
       - What the primary does with packets when no eBPF program decides. V(forward) passes them on,
@@ -93,6 +126,19 @@ options:
       - As O(policy), for the peer.
     type: str
     choices: [forward, blackhole]
+  address:
+    description:
+      - MAC address of the primary in V(l2) mode, such as V(02:00:5e:10:00:01); unicast, not all zero;
+        upper or lower case, colons or dashes. Changes in place, even while the pair is up.
+      - Without it the kernel gives each end a random MAC, which udev's C(MACAddressPolicy=persistent) may
+        rewrite on hosts that run udev rules for all devices; datapaths such as Cilium set random MACs and
+        keep them to avoid that.
+      - Refused in V(l3) mode, where netkit devices have no MAC.
+    type: str
+  peer_address:
+    description:
+      - As O(address), for the peer; it must differ from O(address).
+    type: str
   mtu:
     description:
       - MTU of the primary (68 to 65535). The kernel does not keep the two ends' MTUs in step.
@@ -116,13 +162,21 @@ options:
         for both, as datapaths set it for BIG TCP). The kernel's default is 65536; above it, IPv6 traffic
         can use BIG TCP. At most the devices' C(tso_max_size) (524280 on Linux 6.12); a larger value fails
         before anything changes. Changes in place.
-      - At or below 65536 the kernel sets the IPv4 limit (C(gso_ipv4_max_size)) to the same value; the
-        module does not set the IPv4 limits on their own (pyroute2 has no attribute for them).
+      - At or below 65536 the kernel sets the IPv4 limit (O(gso_ipv4_max_size)) to the same value; set that
+        one too for BIG TCP over IPv4 (Linux 6.3+, so every kernel with netkit).
       - The pair reports it as null when the two ends differ (set by something else).
     type: int
   gro_max_size:
     description:
       - As O(gso_max_size), for receive offload (1 to 524280). Changes in place.
+    type: int
+  gso_ipv4_max_size:
+    description:
+      - As O(gso_max_size), for IPv4 packets (BIG TCP over IPv4), on both ends. Changes in place.
+    type: int
+  gro_ipv4_max_size:
+    description:
+      - As O(gro_max_size), for IPv4 packets, on both ends. Changes in place.
     type: int
   up:
     description:
@@ -153,8 +207,9 @@ options:
     description:
       - When a setting fixed at creation differs on a live pair, V(true) deletes and re-creates the pair
         (traffic through it stops meanwhile, attached eBPF programs go with it); V(false) fails.
-      - The new pair keeps the old one's settings the task does not set (peer namespace, MTUs, queue
-        lengths, offload sizes, policies, link-local addresses, up or down).
+      - The new pair keeps the old one's settings the task does not set (peer namespace, MTUs, MACs, queue
+        lengths and counts, offload sizes, policies, link-local addresses, up or down). A pair re-created as a
+        single device keeps nothing of its peer; one re-created in V(l3) mode keeps no MACs.
       - A setting the running kernel cannot hold (for example O(headroom) before Linux 6.14) fails before
         the old pair is deleted.
     type: bool
@@ -184,6 +239,28 @@ EXAMPLES = r"""
     peer_scrub: none
     mtu: 9000
     peer_mtu: 9000
+
+- name: What Cilium sets on an L2 pair, declared (BIG TCP, pinned MACs)
+  xcnf.netkit.netkit_pair:
+    name: lxc0
+    peer_name: lxc0-ctr
+    mode: l2
+    scrub: none
+    peer_policy: blackhole
+    address: 02:5e:10:00:00:01
+    peer_address: 02:5e:10:00:00:02
+    txqueuelen: 1000
+    peer_txqueuelen: 1000
+    gso_max_size: 196608
+    gro_max_size: 196608
+    gso_ipv4_max_size: 196608
+    gro_ipv4_max_size: 196608
+
+- name: A single netkit device with 8 RX queues (Linux 7.0+)
+  xcnf.netkit.netkit_pair:
+    name: nkxsk0
+    pairing: single
+    numrxqueues: 8
 
 - name: Drop everything the peer sends until a program says otherwise
   xcnf.netkit.netkit_pair:
@@ -218,12 +295,16 @@ pair:
       description: Interface index of the primary.
       type: int
       sample: 12
+    pairing:
+      description: V(pair), or V(single) for a device without a peer (Linux 7.0+).
+      type: str
+      sample: pair
     peer_name:
-      description: Name of the peer.
+      description: Name of the peer; null for a single device.
       type: str
       sample: nk0p
     peer_ifindex:
-      description: Interface index of the peer, in its namespace.
+      description: Interface index of the peer, in its namespace; null for a single device.
       type: int
       sample: 11
     peer_netns:
@@ -258,6 +339,30 @@ pair:
       description: Tailroom in bytes; null where the kernel does not report it.
       type: int
       sample: null
+    numrxqueues:
+      description: Receive queues of the primary.
+      type: int
+      sample: 1
+    peer_numrxqueues:
+      description: Receive queues of the peer.
+      type: int
+      sample: 1
+    numtxqueues:
+      description: Transmit queues of the primary.
+      type: int
+      sample: 1
+    peer_numtxqueues:
+      description: Transmit queues of the peer.
+      type: int
+      sample: 1
+    address:
+      description: MAC address of the primary; null in V(l3) mode, where netkit devices have none.
+      type: str
+      sample: 02:5e:10:00:00:01
+    peer_address:
+      description: MAC address of the peer.
+      type: str
+      sample: 02:5e:10:00:00:02
     mtu:
       description: MTU of the primary.
       type: int
@@ -280,6 +385,14 @@ pair:
       sample: 65536
     gro_max_size:
       description: The GRO size limit of both ends; null when they differ.
+      type: int
+      sample: 65536
+    gso_ipv4_max_size:
+      description: The GSO size limit of both ends for IPv4; null when they differ.
+      type: int
+      sample: 65536
+    gro_ipv4_max_size:
+      description: The GRO size limit of both ends for IPv4; null when they differ.
       type: int
       sample: 65536
     up:

@@ -63,10 +63,13 @@ kernel:
 pairs:
   description:
     - The pairs, sorted by the primary's name, each as the C(pair) that M(xcnf.netkit.netkit_pair)
-      returns (name, ifindex, peer_name, peer_ifindex, peer_netns, mode, policy, peer_policy, scrub,
-      peer_scrub, headroom, tailroom, mtu, peer_mtu, txqueuelen, peer_txqueuelen, gso_max_size,
-      gro_max_size, up, link_local, addresses, peer_addresses,
-      addrgenmode, peer_addrgenmode).
+      returns (name, ifindex, pairing, peer_name, peer_ifindex, peer_netns, mode, policy, peer_policy,
+      scrub, peer_scrub, headroom, tailroom, numrxqueues, peer_numrxqueues, numtxqueues,
+      peer_numtxqueues, address, peer_address, mtu, peer_mtu, txqueuelen, peer_txqueuelen,
+      gso_max_size, gro_max_size, gso_ipv4_max_size, gro_ipv4_max_size, up, link_local, addresses,
+      peer_addresses, addrgenmode, peer_addrgenmode).
+    - A single netkit device (pairing V(single), Linux 7.0+) is listed too, with its peer_* facts
+      null and its peer_addresses empty.
     - A peer in a namespace without a name under C(/run/netns) shows as C(nsid:N), with its own
       facts null.
   returned: always
@@ -75,6 +78,7 @@ pairs:
   sample:
     - name: nk0
       ifindex: 12
+      pairing: pair
       peer_name: nk0p
       peer_ifindex: 11
       peer_netns: blue
@@ -85,12 +89,20 @@ pairs:
       peer_scrub: default
       headroom: null
       tailroom: null
+      numrxqueues: 1
+      peer_numrxqueues: 1
+      numtxqueues: 1
+      peer_numtxqueues: 1
+      address: null
+      peer_address: null
       mtu: 1500
       peer_mtu: 1500
       txqueuelen: 1000
       peer_txqueuelen: 1000
       gso_max_size: 65536
       gro_max_size: 65536
+      gso_ipv4_max_size: 65536
+      gro_ipv4_max_size: 65536
       up: true
       link_local: true
       addresses: [fe80::991c:f047:9e3f:4f95]

@@ -7,6 +7,9 @@ check again sequence every behaviour goes through."""
 import itertools
 import json
 import os
+import platform
+import socket
+import struct
 import subprocess
 
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import PAIR_ARGUMENT_SPEC
@@ -109,6 +112,39 @@ class Namespaces:
                     for netns in [None] + self.peers)
 
 
+# (major, minor) of the running kernel.
+LINUX = tuple(int(part) for part in platform.release().split('-')[0].split('.')[:2])
+
+
+def netkit_pairing(name):
+    """IFLA_NETKIT_PAIRING of the netkit device name (0 pair, 1 single; None when the kernel
+    does not report it), read from the kernel's own reply: iproute2 cannot show it. Decoded here
+    with struct, apart from the collection's decoder."""
+    rtm_getlink, ifla_ifname, ifla_linkinfo, ifla_info_data, ifla_netkit_pairing = 18, 3, 18, 2, 10
+    name_attr = name.encode() + b'\0'
+    body = struct.pack('=BxHiII', 0, 0, 0, 0, 0) + struct.pack('=HH', 4 + len(name_attr), ifla_ifname) + name_attr
+    body += b'\0' * (-len(body) % 4)
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE) as sock:
+        sock.send(struct.pack('=IHHII', 16 + len(body), rtm_getlink, 1, 1, 0) + body)
+        reply = sock.recv(65536)
+    attrs = tlv(reply, 16 + 16)
+    info = tlv(attrs[ifla_linkinfo], 0)
+    pairing = tlv(info[ifla_info_data], 0).get(ifla_netkit_pairing)
+    return None if pairing is None else struct.unpack('=I', pairing)[0]
+
+
+def tlv(data, offset):
+    """{type: payload} of the netlink attributes in data from offset on."""
+    found = {}
+    while offset + 4 <= len(data):
+        length, kind = struct.unpack_from('=HH', data, offset)
+        if length < 4:
+            break
+        found[kind & 0x3fff] = data[offset + 4:offset + length]
+        offset += (length + 3) & ~3
+    return found
+
+
 def settled(link):
     """A link's ip -j -d entry without what linkwatch changes after the fact."""
     link = dict((key, value) for key, value in link.items() if key != 'operstate')
@@ -165,8 +201,10 @@ def without_addresses(pair, kernel_made):
     return dict((key, value) for key, value in pair.items() if key not in ('addresses', 'peer_addresses'))
 
 
-PREDICTED_KEYS = ('name', 'peer_name', 'peer_netns', 'mode', 'policy', 'peer_policy', 'scrub', 'peer_scrub',
-                  'mtu', 'peer_mtu', 'up', 'link_local')
+PREDICTED_KEYS = ('name', 'pairing', 'peer_name', 'peer_netns', 'mode', 'policy', 'peer_policy', 'scrub',
+                  'peer_scrub', 'numrxqueues', 'peer_numrxqueues', 'numtxqueues', 'peer_numtxqueues', 'address',
+                  'peer_address', 'mtu', 'peer_mtu', 'txqueuelen', 'peer_txqueuelen', 'gso_max_size', 'gro_max_size',
+                  'gso_ipv4_max_size', 'gro_ipv4_max_size', 'up', 'link_local')
 
 
 def assert_prediction(guess, after):

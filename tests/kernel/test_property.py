@@ -41,6 +41,11 @@ OPTIONS = {
     'peer_mtu': st.sampled_from([None, None, 1400, 1500]),
     'txqueuelen': st.sampled_from([None, None, 0, 1000, 5000]),
     'gso_max_size': st.sampled_from([None, None, 65536, 196608]),
+    'gso_ipv4_max_size': st.sampled_from([None, None, 65536, 131072]),
+    'numrxqueues': st.sampled_from([None, None, 1, 4]),
+    # MACs need mode l2: drawn with any mode, an L3 pair gives the same refusal in check and real runs.
+    'address': st.sampled_from([None, None, '02:00:00:00:00:01', '02:00:00:00:00:02']),
+    'peer_address': st.sampled_from([None, None, '02:00:00:00:00:02', '02:00:00:00:00:03']),
     'up': st.sampled_from([True, True, False]),
     'link_local': st.sampled_from([None, True, True, False]),
     'peer_netns': st.sampled_from([None, None, 'a', 'b']),
@@ -140,6 +145,12 @@ class PairsMachine(RuleBasedStateMachine):
             for key in ('mode', 'policy', 'peer_policy', 'scrub'):
                 if entry.get(key):
                     assert netkit_info(primary)[key] == entry[key], (name, key)
+            for key, end, shown in (('address', primary, 'address'), ('peer_address', peer, 'address'),
+                                    ('gso_ipv4_max_size', primary, 'gso_ipv4_max_size'),
+                                    ('gso_ipv4_max_size', peer, 'gso_ipv4_max_size'),
+                                    ('numrxqueues', primary, 'num_rx_queues')):
+                if entry.get(key):
+                    assert end[shown] == entry[key], (name, key, end[shown])
             if entry.get('mtu'):
                 assert primary['mtu'] == entry['mtu']
             if entry.get('peer_mtu'):
