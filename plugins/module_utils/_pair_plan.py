@@ -143,8 +143,12 @@ def check_creatable(snapshot, wanted):
     check_supported(snapshot, wanted)
     check_address_mode(wanted, wanted['mode'] or 'l3')
     check_gso_max_size(snapshot, wanted)
-    if wanted['pairing'] == 'single':
-        return
+    if wanted['pairing'] != 'single':
+        check_new_peer(snapshot, wanted)
+
+
+def check_new_peer(snapshot, wanted):
+    """The peer a creation makes needs its namespace, and its name free there."""
     netns = wanted['peer_netns']
     if netns is not None and not os.path.exists(netns_path(netns)):
         raise NetkitError(missing_netns_message(netns))
@@ -184,9 +188,13 @@ def check_changeable(snapshot, before, wanted):
     check_address_mode(wanted, wanted.get('mode') or before['mode'])
     check_link_local_mtu(wanted, before)
     check_gso_max_size(snapshot, wanted, before)
-    target = wanted['peer_netns']
-    if before['pairing'] == 'single' or wanted['pairing'] == 'single':
+    if wanted['pairing'] == 'single':
         return
+    if before['pairing'] == 'single':
+        # Re-created as a pair: the peer is new.
+        check_new_peer(snapshot, wanted)
+        return
+    target = wanted['peer_netns']
     if target is not None and target != before['peer_netns']:
         if not os.path.exists(netns_path(target)):
             raise NetkitError(missing_netns_message(target))
@@ -283,10 +291,13 @@ def predict_after(before, wanted):
     """The pair as it will be once wanted is applied (for check mode's diff)."""
     after = dict(before or {})
     after.update(dict((key, value) for key, value in wanted.items() if value is not None))
-    if before is None:
+    if before is None or before.get('pairing') == 'single':
+        # What the kernel makes unasked (a single device re-created as a pair has no peer settings before).
         for key, default in (('pairing', 'pair'), ('mode', 'l3'), ('policy', 'forward'), ('peer_policy', 'forward'),
-                             ('scrub', 'default'), ('peer_scrub', 'default'), ('peer_netns', None)):
-            after.setdefault(key, default)
+                             ('scrub', 'default'), ('peer_scrub', 'default')):
+            if after.get(key) is None:
+                after[key] = default
+        after.setdefault('peer_netns', None)
     if after['mode'] != 'l2':
         after.update(address=None, peer_address=None)
     for size, ipv4_size in IPV4_OFFLOAD_SIZES:
@@ -294,10 +305,6 @@ def predict_after(before, wanted):
         if changing and wanted.get(ipv4_size) is None and wanted[size] <= OFFLOAD_LEGACY_MAX_SIZE:
             # The kernel sets the IPv4 limit along with the other one.
             after[ipv4_size] = wanted[size]
-    if after['pairing'] == 'single':
-        # A single device has no peer, whatever the pair it replaces had.
-        after.update((key, None) for key in PEER_SETTINGS + ('peer_ifindex', 'peer_addrgenmode'))
-        after.update(policy='forward', peer_addresses=[])
     for key in ('mtu', 'peer_mtu'):
         old, new = (before or {}).get(key), wanted.get(key)
         if wanted.get('link_local') is None and None not in (old, new) and (old < IPV6_MIN_MTU) != (new < IPV6_MIN_MTU):
@@ -307,6 +314,10 @@ def predict_after(before, wanted):
                           and wanted['link_local'] != before.get('link_local')):
         after['addresses'] = after['peer_addresses'] = ['(chosen by the kernel when applied)'] \
             if wanted.get('link_local') else []
+    if after['pairing'] == 'single':
+        # A single device has no peer, whatever the pair it replaces had.
+        after.update((key, None) for key in PEER_SETTINGS + ('peer_ifindex', 'peer_addrgenmode'))
+        after.update(policy='forward', peer_addresses=[])
     return after
 
 

@@ -132,9 +132,10 @@ class Snapshot:
 
     def netkit_attributes(self):
         """The netkit settings this kernel reports (it reports every one it knows), read from
-        any netkit device of the host namespace; None when there is none to read."""
+        any netkit device of a pair in the host namespace (a single device has no peer
+        settings to report); None when there is none to read."""
         for link in self.links().values():
-            if link['kind'] == KIND:
+            if link['kind'] == KIND and link['netkit']['pairing'] != 'single':
                 return set(key for key, value in link['netkit'].items() if value is not None)
         return None
 

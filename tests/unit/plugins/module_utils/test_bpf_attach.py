@@ -14,12 +14,14 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from ansible_collections.xcnf.netkit.plugins.module_utils import _bpf_attach
 from ansible_collections.xcnf.netkit.plugins.module_utils._bpf_attach import (
     PROGRAM_NAME_LEN, _reconcile_attachments, diff_view, end_index, hooks_of, resolve_primary,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
 from ansible_collections.xcnf.netkit.plugins.module_utils._libbpf import HOOKS, BpfError
 from ansible_collections.xcnf.netkit.tests.unit.plugins.module_utils.hostile_names import hostile_text, raised
+from ansible_collections.xcnf.netkit.tests.unit.plugins.module_utils.pair_hosts import FakeKernel, host7
 
 CHECK = settings(max_examples=200, deadline=None)
 # A name no device has.
@@ -84,7 +86,36 @@ def test_a_device_name_is_checked_before_anything_is_read():
 def test_a_missing_device_is_an_error_unless_absent_is_asked():
     with pytest.raises(BpfError, match='^device %s does not exist$' % MISSING):
         resolve_primary(MISSING)
-    assert resolve_primary(MISSING, missing_ok=True) == {'name': MISSING, 'ifindex': None, 'peer_ifindex': None}
+    assert resolve_primary(MISSING, missing_ok=True) == {'name': MISSING, 'ifindex': None, 'peer_ifindex': None,
+                                                         'single': False}
+
+
+class ClosableHost(FakeKernel):
+    """host7() (pair_hosts.py) as the Kernel resolve_primary() opens and closes."""
+
+    def __init__(self):
+        fake = host7()
+        FakeKernel.__init__(self, fake._links, fake._addresses, fake._netns_ids)
+        self.closed = False
+
+    def close(self):
+        self.closed = True
+
+
+@pytest.fixture
+def on_host7(monkeypatch):
+    monkeypatch.setattr(_bpf_attach, 'Kernel', ClosableHost)
+
+
+def test_a_pairs_primary_is_found_from_either_end(on_host7):
+    expected = {'name': 'nk0', 'ifindex': 5, 'peer_ifindex': 4, 'single': False}
+    assert resolve_primary('nk0') == expected
+    assert resolve_primary('nk0p') == expected
+
+
+def test_a_single_device_is_its_own_primary_without_a_peer(on_host7):
+    """Its IFLA_LINK (0) is no peer: nothing would run on it, and the module refuses it by 'single'."""
+    assert resolve_primary('nks0') == {'name': 'nks0', 'ifindex': 20, 'peer_ifindex': None, 'single': True}
 
 
 def test_programs_attach_to_netkit_pairs_only():

@@ -28,16 +28,18 @@ FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 
 # enum IFLA_NETKIT_* of include/uapi/linux/if_link.h.
 UAPI_IDS = {'peer_info': 1, 'primary': 2, 'policy': 3, 'peer_policy': 4, 'mode': 5, 'scrub': 6, 'peer_scrub': 7,
-            'headroom': 8, 'tailroom': 9}
+            'headroom': 8, 'tailroom': 9, 'pairing': 10}
 # What the kernel puts in and takes from each (netkit_fill_info(), netkit_policy in drivers/net/netkit.c).
 UAPI_TYPES = {'peer_info': 'peer_info', 'primary': 'uint8', 'policy': 'uint32', 'peer_policy': 'uint32',
-              'mode': 'uint32', 'scrub': 'uint32', 'peer_scrub': 'uint32', 'headroom': 'uint16', 'tailroom': 'uint16'}
-# enum netkit_mode, enum netkit_action (NETKIT_PASS, NETKIT_DROP), enum netkit_scrub.
+              'mode': 'uint32', 'scrub': 'uint32', 'peer_scrub': 'uint32', 'headroom': 'uint16', 'tailroom': 'uint16',
+              'pairing': 'uint32'}
+# enum netkit_mode, enum netkit_action (NETKIT_PASS, NETKIT_DROP), enum netkit_scrub,
+# enum netkit_pairing (NETKIT_DEVICE_PAIR, NETKIT_DEVICE_SINGLE).
 UAPI_VALUES = {'mode': {'l2': 0, 'l3': 1}, 'policy': {'forward': 0, 'blackhole': 2},
-               'scrub': {'none': 0, 'default': 1}}
+               'scrub': {'none': 0, 'default': 1}, 'pairing': {'pair': 0, 'single': 1}}
 # The release that added each attribute.
 RELEASES = {'peer_info': '6.7', 'primary': '6.7', 'policy': '6.7', 'peer_policy': '6.7', 'mode': '6.7',
-            'scrub': '6.12', 'peer_scrub': '6.12', 'headroom': '6.14', 'tailroom': '6.14'}
+            'scrub': '6.12', 'peer_scrub': '6.12', 'headroom': '6.14', 'tailroom': '6.14', 'pairing': '7.0'}
 
 
 def captured(name):
@@ -76,7 +78,7 @@ def test_netkit_value_names_are_the_kernels():
     assert names == {'peer_info': None, 'primary': None, 'policy': UAPI_VALUES['policy'],
                      'peer_policy': UAPI_VALUES['policy'], 'mode': UAPI_VALUES['mode'],
                      'scrub': UAPI_VALUES['scrub'], 'peer_scrub': UAPI_VALUES['scrub'],
-                     'headroom': None, 'tailroom': None}
+                     'headroom': None, 'tailroom': None, 'pairing': UAPI_VALUES['pairing']}
 
 
 def test_netkit_attributes_name_their_releases():
@@ -86,8 +88,27 @@ def test_netkit_attributes_name_their_releases():
 
 def test_settings_are_the_attributes_a_user_can_ask_for():
     assert set(kind.SETTING_ATTRIBUTES) == set(UAPI_IDS) - {'peer_info', 'primary'}
-    assert set(kind.CREATION_SETTINGS) == {'mode', 'scrub', 'peer_scrub', 'headroom', 'tailroom'}
+    assert set(kind.CREATION_SETTINGS) == {'pairing', 'mode', 'scrub', 'peer_scrub', 'headroom', 'tailroom'}
     assert set(kind.CREATION_SETTINGS) <= set(kind.SETTING_ATTRIBUTES)
+
+
+def test_what_a_kernel_that_does_not_report_pairing_has_is_a_pair():
+    """Before 7.0 the kernel sends no IFLA_NETKIT_PAIRING, and every netkit device is one of a pair."""
+    assert kind.IMPLIED_SETTINGS == {'pairing': 'pair'}
+    assert set(kind.IMPLIED_SETTINGS) <= set(kind.CREATION_SETTINGS)
+    assert kind.reported({'pairing': None, 'mode': 'l3'}, 'pairing') == 'pair'
+    assert kind.reported({}, 'pairing') == 'pair'
+    assert kind.reported({'pairing': 'single'}, 'pairing') == 'single'
+    assert kind.reported({'pairing': 'pair'}, 'pairing') == 'pair'
+
+
+@pytest.mark.parametrize('key', ['mode', 'scrub', 'peer_scrub', 'headroom', 'tailroom', 'policy', 'peer_policy'])
+def test_a_setting_a_kernel_does_not_report_is_unknown(key):
+    """Only pairing has a value all kernels share: headroom unreported is not 0, nor scrub 'default'."""
+    assert kind.reported({key: None}, key) is None
+    assert kind.reported({}, key) is None
+    value = 0 if key.endswith('room') else 'forward'
+    assert kind.reported({key: value}, key) == value
 
 
 def test_pyroute2_is_taught_the_same_table():
@@ -131,6 +152,7 @@ def test_values_round_trip_through_their_numbers(key):
 def test_encode_value_gives_the_kernels_number():
     assert [kind.encode_value('mode', 'l3'), kind.encode_value('peer_policy', 'blackhole'),
             kind.encode_value('scrub', 'default'), kind.encode_value('headroom', 128)] == [1, 2, 1, 128]
+    assert [kind.encode_value('pairing', 'pair'), kind.encode_value('pairing', 'single')] == [0, 1]
 
 
 def test_a_number_without_a_name_is_shown_as_it_is():
@@ -164,7 +186,8 @@ def test_old_kernel_gets_a_clear_error():
 @pytest.mark.parametrize('key,release,has', [
     ('mode', '6.7.0', True), ('scrub', '6.11.9', False), ('scrub', '6.12.1', True), ('peer_scrub', '6.12', True),
     ('headroom', '6.13.2', False), ('headroom', '6.14.0', True), ('tailroom', '7.0', True),
-    ('policy', '6.6.30', False),
+    ('policy', '6.6.30', False), ('pairing', '6.19.2', False), ('pairing', '7.0', True),
+    ('pairing', '7.3.1-amd64', True),
 ])
 def test_release_has(key, release, has):
     assert kind.release_has(key, release) is has
@@ -174,6 +197,7 @@ def test_unsupported_setting_message_names_the_release():
     assert kind.unsupported_setting_message('headroom') == (
         'headroom needs Linux 6.14+; this host runs %s' % platform.release())
     assert kind.unsupported_setting_message('peer_scrub').startswith('peer_scrub needs Linux 6.12+; ')
+    assert kind.unsupported_setting_message('pairing').startswith('pairing needs Linux 7.0+; ')
 
 
 # ------------------------------------------------------------ netlink errors

@@ -42,10 +42,13 @@ NLM_F_REQUEST, NLM_F_ACK, NLM_F_ECHO = 0x1, 0x4, 0x8
 NLM_F_EXCL, NLM_F_CREATE, NLM_F_DUMP = 0x200, 0x400, 0x300
 RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK, RTM_DELADDR, RTM_GETADDR, RTM_GETNSID = 16, 17, 18, 21, 22, 90
 NLMSG_DONE = 3
-IFLA_IFNAME, IFLA_MTU, IFLA_LINKINFO, IFLA_GROUP, IFLA_NET_NS_FD, IFLA_EXT_MASK = 3, 4, 18, 27, 28, 29
-IFLA_LINK_NETNSID = 37
+IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK = 1, 3, 4, 5
+IFLA_TXQLEN, IFLA_LINKINFO, IFLA_GROUP, IFLA_NET_NS_FD, IFLA_EXT_MASK = 13, 18, 27, 28, 29
+IFLA_NUM_TX_QUEUES, IFLA_NUM_RX_QUEUES, IFLA_LINK_NETNSID = 31, 32, 37
+IFLA_GSO_MAX_SIZE, IFLA_GRO_MAX_SIZE, IFLA_GSO_IPV4_MAX_SIZE, IFLA_GRO_IPV4_MAX_SIZE = 41, 58, 63, 64
 IFLA_INFO_KIND, IFLA_INFO_DATA = 1, 2
-IFLA_NETKIT_PEER_INFO = 1
+IFLA_NETKIT_PEER_INFO, IFLA_NETKIT_PRIMARY, IFLA_NETKIT_PAIRING = 1, 2, 10
+NETKIT_DEVICE_PAIR, NETKIT_DEVICE_SINGLE = 0, 1
 IFA_ADDRESS = 1
 NETNSA_NSID, NETNSA_FD = 1, 3
 RTEXT_FILTER_SKIP_STATS = 1 << 3
@@ -114,11 +117,48 @@ def choice(key):
     return maybe(st.sampled_from(sorted(SETTING_ATTRIBUTES[key].names)))
 
 
+# Unicast MACs as mac_address() normalises them (lower case, colons).
+macs = st.binary(min_size=6, max_size=6).map(
+    lambda raw: ':'.join('%02x' % byte for byte in bytearray(bytes([raw[0] & 0xfe]) + raw[1:]))).filter(
+    lambda mac: mac != '00:00:00:00:00:00')
+sizes = maybe(st.integers(1, 524280))
+queues = maybe(st.integers(1, 4096))
+# A pair's wanted settings; pairing pair or None (what every kernel makes unasked).
 wanted_pairs = st.fixed_dictionaries({
     'name': names, 'peer_name': names, 'mtu': maybe(st.integers(68, 65535)), 'peer_mtu': maybe(st.integers(68, 65535)),
+    'pairing': maybe(st.just('pair')),
     'mode': choice('mode'), 'policy': choice('policy'), 'peer_policy': choice('policy'), 'scrub': choice('scrub'),
     'peer_scrub': choice('scrub'), 'headroom': maybe(st.integers(0, 65535)), 'tailroom': maybe(st.integers(0, 65535)),
+    'address': maybe(macs), 'peer_address': maybe(macs), 'txqueuelen': maybe(st.integers(0, 2 ** 32 - 1)),
+    'peer_txqueuelen': maybe(st.integers(0, 2 ** 32 - 1)), 'gso_max_size': sizes, 'gro_max_size': sizes,
+    'gso_ipv4_max_size': sizes, 'gro_ipv4_max_size': sizes, 'numrxqueues': queues, 'peer_numrxqueues': queues,
+    'numtxqueues': queues, 'peer_numtxqueues': queues,
 })
+# A single device's: what desired_pair() lets through with pairing single (no peer settings).
+wanted_singles = st.fixed_dictionaries({
+    'name': names, 'peer_name': st.none(), 'pairing': st.just('single'), 'mtu': maybe(st.integers(68, 65535)),
+    'mode': choice('mode'), 'policy': maybe(st.just('forward')), 'headroom': maybe(st.integers(0, 65535)),
+    'tailroom': maybe(st.integers(0, 65535)), 'address': maybe(macs), 'txqueuelen': maybe(st.integers(0, 2 ** 32 - 1)),
+    'gso_max_size': sizes, 'gro_max_size': sizes, 'gso_ipv4_max_size': sizes, 'gro_ipv4_max_size': sizes,
+    'numrxqueues': queues, 'numtxqueues': queues,
+})
+# What link_facts() reads of an end, by the keys of a wanted pair (the primary's; the peer's with peer_).
+END_FACTS = ('address', 'mtu', 'txqueuelen', 'numrxqueues', 'numtxqueues')
+BOTH_ENDS = ('gso_max_size', 'gro_max_size', 'gso_ipv4_max_size', 'gro_ipv4_max_size')
+
+
+# The IFLA_* names pyroute2 (with the collection's subclass for the IPv4 sizes) gives each.
+PYROUTE2_NAMES = {'address': 'IFLA_ADDRESS', 'mtu': 'IFLA_MTU', 'txqueuelen': 'IFLA_TXQLEN',
+                  'numrxqueues': 'IFLA_NUM_RX_QUEUES', 'numtxqueues': 'IFLA_NUM_TX_QUEUES',
+                  'gso_max_size': 'IFLA_GSO_MAX_SIZE', 'gro_max_size': 'IFLA_GRO_MAX_SIZE',
+                  'gso_ipv4_max_size': 'IFLA_GSO_IPV4_MAX_SIZE', 'gro_ipv4_max_size': 'IFLA_GRO_IPV4_MAX_SIZE'}
+
+
+def end_facts(wanted, prefix=''):
+    """What link_facts() of an end must read back, from the keys of wanted."""
+    expected = dict((key, wanted.get(prefix + key)) for key in END_FACTS)
+    expected.update((key, wanted.get(key)) for key in BOTH_ENDS)
+    return expected
 
 
 # ------------------------------------------------------------ the kernel's ids and layouts
@@ -132,12 +172,15 @@ def test_the_ids_the_decoder_takes_from_pyroute2_are_the_kernels():
     assert (nm.AF_SPEC_AF_INET6, nm.IFLA_INET6_ADDR_GEN_MODE) == (10, 8)
     assert (nm.IFA['IFA_ADDRESS'], nm.IFA['IFA_FLAGS']) == (1, 8)
     assert nm.NETNSA_NSID == 1
-    # IFLA_TXQLEN 13, IFLA_GSO_MAX_SIZE 41, IFLA_GRO_MAX_SIZE 58, IFLA_TSO_MAX_SIZE 59.
-    assert nm.LINK_U32 == {'txqueuelen': 13, 'gso_max_size': 41, 'gro_max_size': 58, 'tso_max_size': 59}
-    assert nm.LINK_ATTRS == frozenset((3, 4, 5, 13, 18, 26, 27, 33, 37, 41, 58, 59))
+    assert (nm.IFLA['IFLA_ADDRESS'], nm.IFLA['IFLA_NUM_TX_QUEUES'], nm.IFLA['IFLA_NUM_RX_QUEUES']) == (1, 31, 32)
+    # IFLA_TXQLEN 13, IFLA_GSO_MAX_SIZE 41, IFLA_GRO_MAX_SIZE 58, IFLA_TSO_MAX_SIZE 59,
+    # IFLA_GSO_IPV4_MAX_SIZE 63, IFLA_GRO_IPV4_MAX_SIZE 64 (not in pyroute2: its subclass adds them).
+    assert nm.LINK_U32 == {'txqueuelen': 13, 'gso_max_size': 41, 'gro_max_size': 58, 'tso_max_size': 59,
+                           'gso_ipv4_max_size': 63, 'gro_ipv4_max_size': 64, 'numtxqueues': 31, 'numrxqueues': 32}
+    assert nm.LINK_ATTRS == frozenset((1, 3, 4, 5, 13, 18, 26, 27, 31, 32, 33, 37, 41, 58, 59, 63, 64))
     # The same ids as the constants link_facts() and address_facts() read them by.
-    assert (nm.IFLA_IFNAME, nm.IFLA_MTU, nm.IFLA_LINK, nm.IFLA_LINKINFO, nm.IFLA_AF_SPEC, nm.IFLA_CARRIER,
-            nm.IFLA_LINK_NETNSID, nm.IFLA_GROUP) == (3, 4, 5, 18, 26, 33, 37, 27)
+    assert (nm.IFLA_IFNAME, nm.IFLA_ADDRESS, nm.IFLA_MTU, nm.IFLA_LINK, nm.IFLA_LINKINFO, nm.IFLA_AF_SPEC,
+            nm.IFLA_CARRIER, nm.IFLA_LINK_NETNSID, nm.IFLA_GROUP) == (3, 1, 4, 5, 18, 26, 33, 37, 27)
     assert (nm.IFLA_INFO_KIND, nm.IFLA_INFO_DATA, nm.IFA_ADDRESS, nm.IFA_FLAGS) == (1, 2, 1, 8)
 
 
@@ -211,33 +254,62 @@ def test_each_request_has_the_kernels_type_and_flags(request_, msg_type, flags):
 
 @CHECK
 @given(wanted=wanted_pairs, netns_fd=maybe(st.integers(0, 2 ** 31 - 1)))
-@example(wanted=dict(name='a' * 15, peer_name='ü' * 7, mtu=68, peer_mtu=65535, mode='l2', policy='blackhole',
-                     peer_policy='forward', scrub='none', peer_scrub='default', headroom=65535, tailroom=0),
+@example(wanted=dict(name='a' * 15, peer_name='ü' * 7, pairing='pair', mtu=68, peer_mtu=65535, mode='l2',
+                     policy='blackhole', peer_policy='forward', scrub='none', peer_scrub='default', headroom=65535,
+                     tailroom=0, address='02:00:5e:10:00:01', peer_address='fe:ff:ff:ff:ff:ff', txqueuelen=0,
+                     peer_txqueuelen=2 ** 32 - 1, gso_max_size=524280, gro_max_size=1, gso_ipv4_max_size=196608,
+                     gro_ipv4_max_size=524280, numrxqueues=4096, peer_numrxqueues=1, numtxqueues=1,
+                     peer_numtxqueues=4096),
          netns_fd=0)
 def test_create_request_decodes_to_what_was_asked(wanted, netns_fd):
     payload = body(nm.create_request(wanted, netns_fd=netns_fd))
     assert len(payload) % 4 == 0, 'netlink attributes are 4-byte aligned'
     back = nm.link_facts(payload)
-    assert (back['name'], back['mtu'], back['kind'], back['up'], back['index']) == (
-        wanted['name'], wanted['mtu'], 'netkit', False, 0)
+    assert (back['name'], back['kind'], back['up'], back['index']) == (wanted['name'], 'netkit', False, 0)
+    assert dict((key, back[key]) for key in END_FACTS + BOTH_ENDS) == end_facts(wanted)
     facts = back['netkit']
     assert facts['primary'] is False, 'a request carries no IFLA_NETKIT_PRIMARY'
+    assert facts['pairing'] is None, 'a pair is what every kernel makes unasked: no IFLA_NETKIT_PAIRING'
     for key in NETKIT_SETTINGS:
-        assert facts[key] == wanted[key], key
+        if key != 'pairing':
+            assert facts[key] == wanted[key], key
     # The sizes the kernel's netkit_policy checks: u16 for headroom and tailroom, u32 for the others.
     data = nm.attributes(info_data(payload))
     for attr in NETKIT_ATTRIBUTES:
-        if attr.key in SETTING_ATTRIBUTES and wanted[attr.key] is not None:
+        if attr.key in SETTING_ATTRIBUTES and attr.id in data:
             assert len(data[attr.id]) == (2 if attr.key in ('headroom', 'tailroom') else 4), attr.key
-    # The peer: its own ifinfomsg and IFLA_* attributes, decoded the same way.
+    # The peer: its own ifinfomsg and IFLA_* attributes, decoded the same way; its queue counts
+    # and MAC are its own, the offload sizes those of both ends.
     peer_info = data[IFLA_NETKIT_PEER_INFO]
     peer = nm.link_facts(peer_info)
-    assert (peer['name'], peer['mtu'], peer['kind']) == (wanted['peer_name'], wanted['peer_mtu'], None)
+    assert (peer['name'], peer['kind']) == (wanted['peer_name'], None)
+    assert dict((key, peer[key]) for key in END_FACTS + BOTH_ENDS) == end_facts(wanted, 'peer_')
     peer_attrs = nm.attributes(peer_info, 16)
     if netns_fd is None:
         assert IFLA_NET_NS_FD not in peer_attrs
     else:
         assert peer_attrs[IFLA_NET_NS_FD] == struct.pack('=I', netns_fd)
+
+
+@CHECK
+@given(wanted=wanted_pairs)
+def test_the_new_link_attributes_have_the_kernels_ids_and_sizes(wanted):
+    """IFLA_ADDRESS (6 bytes), the queue counts and the IPv4 offload sizes (u32), read by their
+    uapi ids from the bytes, on both ends; what the task leaves unset is not sent."""
+    payload = body(nm.create_request(wanted))
+    peer_info = nm.attributes(info_data(payload))[IFLA_NETKIT_PEER_INFO]
+    ids = {'address': IFLA_ADDRESS, 'numrxqueues': IFLA_NUM_RX_QUEUES, 'numtxqueues': IFLA_NUM_TX_QUEUES,
+           'txqueuelen': IFLA_TXQLEN, 'gso_max_size': IFLA_GSO_MAX_SIZE, 'gro_max_size': IFLA_GRO_MAX_SIZE,
+           'gso_ipv4_max_size': IFLA_GSO_IPV4_MAX_SIZE, 'gro_ipv4_max_size': IFLA_GRO_IPV4_MAX_SIZE}
+    for attrs, prefix in ((nm.attributes(payload, 16), ''), (nm.attributes(peer_info, 16), 'peer_')):
+        for key, attr_id in ids.items():
+            value = wanted[key if key in BOTH_ENDS else prefix + key]
+            if value is None:
+                assert attr_id not in attrs, prefix + key
+            elif key == 'address':
+                assert attrs[attr_id] == binascii.unhexlify(value.replace(':', '')), prefix + key
+            else:
+                assert attrs[attr_id] == struct.pack('=I', value), prefix + key
 
 
 def test_create_request_carries_each_setting_once_with_its_kernel_size():
@@ -254,10 +326,54 @@ def test_create_request_carries_each_setting_once_with_its_kernel_size():
     data = nm.attributes(info_data(payload))
     assert data[8] == struct.pack('=H', 64), 'IFLA_NETKIT_HEADROOM is a u16'
     assert data[5] == struct.pack('=I', 0) and data[3] == struct.pack('=I', 2), 'mode l2, policy blackhole'
+    assert IFLA_NETKIT_PAIRING not in data
     peer = nm.attributes(data[IFLA_NETKIT_PEER_INFO], 16)  # after the peer's ifinfomsg
     assert peer[IFLA_IFNAME] == b'nk0p\0'
     assert peer[IFLA_MTU] == struct.pack('=I', 4000)
     assert peer[IFLA_NET_NS_FD] == struct.pack('=I', 7)
+
+
+def test_asking_for_a_pair_sends_what_asking_for_nothing_sends():
+    """IFLA_NETKIT_PAIRING goes out for a single device only: a kernel before 7.0 would ignore it,
+    and one from 7.0 on makes a pair without it."""
+    wanted = dict(name='nk0', peer_name='nk0p', mode='l2', numrxqueues=4, address='02:00:5e:10:00:01')
+    assert nm.create_request(dict(wanted, pairing='pair')).encode(1) == nm.create_request(wanted).encode(1)
+    assert nm.create_request(dict(wanted, pairing=None)).encode(1) == nm.create_request(wanted).encode(1)
+
+
+def test_create_request_for_a_single_device():
+    """One device: its name, its queue counts and its kind, IFLA_NETKIT_PAIRING single and no peer."""
+    payload = body(nm.create_request(dict(name='nks0', peer_name=None, pairing='single', numrxqueues=8,
+                                          numtxqueues=1, policy='forward')))
+    attrs = nm.attributes(payload, 16)
+    assert set(attrs) == {IFLA_IFNAME, IFLA_NUM_RX_QUEUES, IFLA_NUM_TX_QUEUES, IFLA_LINKINFO}
+    assert (attrs[IFLA_NUM_RX_QUEUES], attrs[IFLA_NUM_TX_QUEUES]) == (struct.pack('=I', 8), struct.pack('=I', 1))
+    assert nm.attributes(info_data(payload)) == {IFLA_NETKIT_PAIRING: struct.pack('=I', NETKIT_DEVICE_SINGLE),
+                                                 3: struct.pack('=I', 0)}, 'pairing single, policy forward'
+
+
+@CHECK
+@given(wanted=wanted_singles, netns_fd=maybe(st.integers(0, 2 ** 31 - 1)))
+def test_a_single_device_is_created_without_a_peer(wanted, netns_fd):
+    request = nm.create_request(wanted, netns_fd)
+    payload = body(request)
+    back = nm.link_facts(payload)
+    assert (back['name'], back['kind'], back['up']) == (wanted['name'], 'netkit', False)
+    assert dict((key, back[key]) for key in END_FACTS + BOTH_ENDS) == end_facts(wanted)
+    assert back['netkit']['pairing'] == 'single'
+    for key in ('mode', 'policy', 'headroom', 'tailroom'):
+        assert back['netkit'][key] == wanted[key], key
+    data = nm.attributes(info_data(payload))
+    assert IFLA_NETKIT_PEER_INFO not in data, 'no peer to describe'
+    assert data[IFLA_NETKIT_PAIRING] == struct.pack('=I', NETKIT_DEVICE_SINGLE)
+    assert IFLA_NET_NS_FD not in nm.attributes(payload, 16), "a peer's namespace is nothing of the device's"
+    msg = pyroute2_link(request)
+    info = msg.get_nested('IFLA_LINKINFO', 'IFLA_INFO_DATA')
+    assert info.get_attr('IFLA_NETKIT_PAIRING') == NETKIT_DEVICE_SINGLE
+    assert info.get_attr('IFLA_NETKIT_PEER_INFO') is None
+    assert (msg.get_attr('IFLA_NUM_RX_QUEUES'), msg.get_attr('IFLA_NUM_TX_QUEUES')) == (
+        wanted['numrxqueues'], wanted['numtxqueues'])
+    assert msg.get_attr('IFLA_ADDRESS') == wanted['address']
 
 
 @CHECK
@@ -265,16 +381,18 @@ def test_create_request_carries_each_setting_once_with_its_kernel_size():
 def test_pyroute2_reads_create_request_the_same(wanted, netns_fd):
     msg = pyroute2_link(nm.create_request(wanted, netns_fd))
     assert msg['header']['type'] == RTM_NEWLINK
-    assert msg.get_attr('IFLA_IFNAME') == wanted['name']
-    assert msg.get_attr('IFLA_MTU') == wanted['mtu']
     assert msg.get_nested('IFLA_LINKINFO', 'IFLA_INFO_KIND') == 'netkit'
     data = msg.get_nested('IFLA_LINKINFO', 'IFLA_INFO_DATA')
     for key in NETKIT_SETTINGS:
         number = data.get_attr(nla_name(SETTING_ATTRIBUTES[key]))
-        assert number == (None if wanted[key] is None else encode_value(key, wanted[key])), key
+        sent = None if key == 'pairing' else wanted[key]
+        assert number == (None if sent is None else encode_value(key, sent)), key
     peer = data.get_attr('IFLA_NETKIT_PEER_INFO')
-    assert peer.get_attr('IFLA_IFNAME') == wanted['peer_name']
-    assert peer.get_attr('IFLA_MTU') == wanted['peer_mtu']
+    for end, prefix in ((msg, ''), (peer, 'peer_')):
+        assert end.get_attr('IFLA_IFNAME') == wanted[prefix + 'name']
+        for key, name in PYROUTE2_NAMES.items():
+            value = wanted[key if key in BOTH_ENDS else prefix + key]
+            assert end.get_attr(name) == value, prefix + key
     assert peer.get_attr('IFLA_NET_NS_FD') == netns_fd
 
 
@@ -434,12 +552,13 @@ def test_attributes_cuts_an_attribute_longer_than_the_data():
 
 # ------------------------------------------------------------ link_facts() and address_facts() on arbitrary bytes
 
-LINK_FACT_KEYS = {'index', 'name', 'kind', 'up', 'carrier', 'mtu', 'link', 'link_netnsid', 'addrgenmode', 'netkit',
-                  'group', 'txqueuelen', 'gso_max_size', 'gro_max_size', 'tso_max_size'}
+LINK_FACT_KEYS = {'index', 'name', 'address', 'kind', 'up', 'carrier', 'mtu', 'link', 'link_netnsid', 'addrgenmode',
+                  'netkit', 'group', 'txqueuelen', 'gso_max_size', 'gro_max_size', 'tso_max_size', 'gso_ipv4_max_size',
+                  'gro_ipv4_max_size', 'numrxqueues', 'numtxqueues'}
 # Attributes link_facts reads, with payloads of any size, and link info of kind netkit.
-some_attrs = st.lists(st.tuples(st.sampled_from([3, 4, 5, 13, 26, 27, 33, 37, 41, 58, 59, 99]), st.binary(max_size=12)),
-                      max_size=6)
-netkit_linkinfo = st.lists(st.tuples(st.integers(0, 10), st.binary(max_size=8)), max_size=6).map(
+some_attrs = st.lists(st.tuples(st.sampled_from([1, 3, 4, 5, 13, 26, 27, 31, 32, 33, 37, 41, 58, 59, 63, 64, 99]),
+                                st.binary(max_size=12)), max_size=6)
+netkit_linkinfo = st.lists(st.tuples(st.integers(0, 11), st.binary(max_size=8)), max_size=6).map(
     lambda attrs: nla(IFLA_LINKINFO, nla(IFLA_INFO_KIND, b'netkit\0') + nla(
         IFLA_INFO_DATA, b''.join(nla(kind, value) for kind, value in attrs))))
 link_payloads = st.one_of(
@@ -471,6 +590,11 @@ def test_link_facts_on_arbitrary_bytes(payload):
     assert facts['index'] == struct.unpack_from('=i', payload, 4)[0]
     assert isinstance(facts['up'], bool) and isinstance(facts['carrier'], bool)
     assert facts['name'] is None or isinstance(facts['name'], str)
+    raw = nm.attributes(payload, 16).get(IFLA_ADDRESS)
+    if raw and any(bytearray(raw)):
+        assert facts['address'] == ':'.join('%02x' % byte for byte in bytearray(raw))
+    else:
+        assert facts['address'] is None, 'no address, or zeros (an L3 device)'
     if facts['kind'] == 'netkit':
         assert set(facts['netkit']) == {'primary'} | set(NETKIT_SETTINGS)
     else:
@@ -574,7 +698,12 @@ def test_decodes_an_l2_primary_the_kernel_sent():
     assert facts['addrgenmode'] == 'random'
     assert facts['link'] is not None
     assert facts['netkit'] == {'primary': True, 'mode': 'l2', 'policy': 'blackhole', 'peer_policy': 'forward',
-                               'scrub': 'none', 'peer_scrub': 'none', 'headroom': None, 'tailroom': None}
+                               'scrub': 'none', 'peer_scrub': 'none', 'headroom': None, 'tailroom': None,
+                               'pairing': None}
+    # An L2 device's random MAC (5a:fb:... in the bytes, written out here), the kernel's queues and IPv4 sizes.
+    assert facts['address'] == '5a:fb:4c:a3:05:f4'
+    assert (facts['numrxqueues'], facts['numtxqueues'], facts['gso_ipv4_max_size'], facts['gro_ipv4_max_size']) == (
+        1, 1, 65536, 65536)
 
 
 def test_decodes_the_peer_of_that_pair():
@@ -588,8 +717,11 @@ def test_decodes_the_peer_of_that_pair():
 def test_decodes_the_kernel_defaults():
     facts = nm.link_facts(only_message(captured('nkl3')))
     assert facts['netkit'] == {'primary': True, 'mode': 'l3', 'policy': 'forward', 'peer_policy': 'forward',
-                               'scrub': 'default', 'peer_scrub': 'default', 'headroom': None, 'tailroom': None}
+                               'scrub': 'default', 'peer_scrub': 'default', 'headroom': None, 'tailroom': None,
+                               'pairing': None}, '6.12 reports no pairing'
     assert facts['up'] is False
+    assert facts['address'] is None, 'an L3 device reports a MAC of zeros'
+    assert nm.attributes(only_message(captured('nkl3')), 16)[IFLA_ADDRESS] == b'\0' * 6
 
 
 @pytest.mark.parametrize('name', ['nkcap', 'nkcapp', 'nkl3', 'nkl3p'])
@@ -602,6 +734,12 @@ def test_pyroute2_reads_what_the_kernel_sent_the_same(name):
     assert (msg.get_attr('IFLA_IFNAME'), msg.get_attr('IFLA_MTU'), msg.get_attr('IFLA_LINK')) == (
         facts['name'], facts['mtu'], facts['link'])
     assert msg.get_attr('IFLA_LINK_NETNSID') == facts['link_netnsid']
+    for key, name in PYROUTE2_NAMES.items():
+        if key != 'address':
+            assert facts[key] is not None, '6.12 reports %s' % name
+            assert msg.get_attr(name) == facts[key], key
+    # An L3 device's MAC of zeros reads as none.
+    assert msg.get_attr('IFLA_ADDRESS') == (facts['address'] or '00:00:00:00:00:00')
     assert msg.get_attr('IFLA_GROUP') == facts['group']
     assert bool(msg.get_attr('IFLA_CARRIER')) is facts['carrier']
     mode = msg.get_attr('IFLA_AF_SPEC').get_attr('AF_INET6').get_attr('IFLA_INET6_ADDR_GEN_MODE')
@@ -609,6 +747,78 @@ def test_pyroute2_reads_what_the_kernel_sent_the_same(name):
     assert msg.get_nested('IFLA_LINKINFO', 'IFLA_INFO_KIND') == facts['kind'] == 'netkit'
     data = msg.get_nested('IFLA_LINKINFO', 'IFLA_INFO_DATA')
     assert bool(data.get_attr('IFLA_NETKIT_PRIMARY')) is facts['netkit']['primary']
+    for key in NETKIT_SETTINGS:
+        number = data.get_attr(nla_name(SETTING_ATTRIBUTES[key]))
+        value = facts['netkit'][key]
+        assert number == (None if value is None else encode_value(key, value)), key
+
+
+def linux7_link(name, index, link, mode, pairing, address, numrxqueues, ipv4_sizes=(65536, 65536), primary=True,
+                netkit_extra=b''):
+    """An RTM_NEWLINK payload laid out as Linux 7.x sends one for a netkit device (the attributes
+    of the fixtures, in the kernel's order, with 7.0's IFLA_NETKIT_PAIRING): test input, built here
+    with the kernel's numbers."""
+    def u8(value):
+        return struct.pack('=B', value)
+
+    def u16(value):
+        return struct.pack('=H', value)
+
+    netkit = (nla(IFLA_NETKIT_PRIMARY, u8(primary)) + nla(3, 0) + netkit_extra + nla(5, mode)
+              + nla(8, u16(0)) + nla(9, u16(0)) + nla(IFLA_NETKIT_PAIRING, pairing))
+    attrs = (nla(IFLA_IFNAME, name.encode() + b'\0') + nla(IFLA_TXQLEN, 1000) + nla(IFLA_MTU, 1500)
+             + nla(IFLA_GROUP, 0) + nla(IFLA_NUM_TX_QUEUES, 1) + nla(IFLA_NUM_RX_QUEUES, numrxqueues)
+             + nla(IFLA_GSO_MAX_SIZE, 65536) + nla(IFLA_GSO_IPV4_MAX_SIZE, ipv4_sizes[0])
+             + nla(IFLA_GRO_MAX_SIZE, 65536) + nla(IFLA_GRO_IPV4_MAX_SIZE, ipv4_sizes[1]) + nla(59, 524280)
+             + nla(33, u8(1)) + nla(IFLA_ADDRESS, address) + nla(2, b'\xff' * 6) + nla(IFLA_LINK, link)
+             + nla(IFLA_LINKINFO, nla(IFLA_INFO_KIND, b'netkit\0') + nla(IFLA_INFO_DATA, netkit))
+             + nla(26, nla(10, nla(8, u8(3)))))
+    return struct.pack('=BxHiII', socket.AF_UNSPEC, 1, index, IFF_UP | 0x40 | 0x10000, 0) + attrs
+
+
+LINUX7_LINKS = {
+    # A single device in l3 mode with 8 RX queues: IFLA_LINK 0, no peer policy, no scrub, a MAC of zeros.
+    'single': linux7_link('nks0', 20, 0, mode=1, pairing=NETKIT_DEVICE_SINGLE, address=b'\0' * 6, numrxqueues=8),
+    # The primary of an l2 pair, with its MAC and BIG TCP over IPv4: pairing 0, the peer's policy and scrubs.
+    'pair': linux7_link('nk1', 7, 3, mode=0, pairing=NETKIT_DEVICE_PAIR, address=b'\x02\x5e\x10\0\0\x01',
+                        numrxqueues=1, ipv4_sizes=(196608, 131072),
+                        netkit_extra=nla(4, 2) + nla(6, 1) + nla(7, 0)),
+}
+
+
+def test_decodes_a_single_device_as_linux_7_reports_it():
+    facts = nm.link_facts(LINUX7_LINKS['single'])
+    assert facts['netkit'] == {'primary': True, 'mode': 'l3', 'policy': 'forward', 'peer_policy': None,
+                               'scrub': None, 'peer_scrub': None, 'headroom': 0, 'tailroom': 0, 'pairing': 'single'}
+    assert (facts['name'], facts['index'], facts['link'], facts['up'], facts['carrier']) == ('nks0', 20, 0, True, True)
+    assert facts['address'] is None, 'l3: a MAC of zeros'
+    assert (facts['numrxqueues'], facts['numtxqueues'], facts['gso_ipv4_max_size'], facts['gro_ipv4_max_size']) == (
+        8, 1, 65536, 65536)
+    assert facts['addrgenmode'] == 'random'
+
+
+def test_decodes_an_end_of_a_pair_that_reports_pairing():
+    facts = nm.link_facts(LINUX7_LINKS['pair'])
+    assert facts['netkit'] == {'primary': True, 'mode': 'l2', 'policy': 'forward', 'peer_policy': 'blackhole',
+                               'scrub': 'default', 'peer_scrub': 'none', 'headroom': 0, 'tailroom': 0,
+                               'pairing': 'pair'}
+    assert (facts['address'], facts['link'], facts['numrxqueues']) == ('02:5e:10:00:00:01', 3, 1)
+    assert (facts['gso_max_size'], facts['gso_ipv4_max_size'], facts['gro_ipv4_max_size']) == (65536, 196608, 131072)
+
+
+@pytest.mark.parametrize('name', sorted(LINUX7_LINKS))
+def test_pyroute2_reads_what_linux_7_sends_the_same(name):
+    payload = LINUX7_LINKS[name]
+    msg = ifinfmsg(nlmsg(RTM_NEWLINK, 0, 1, payload))
+    msg.decode()
+    facts = nm.link_facts(payload)
+    assert (msg['index'], msg.get_attr('IFLA_IFNAME'), msg.get_attr('IFLA_LINK')) == (
+        facts['index'], facts['name'], facts['link'])
+    for key, pyroute2_name in PYROUTE2_NAMES.items():
+        if key != 'address':
+            assert msg.get_attr(pyroute2_name) == facts[key], key
+    assert msg.get_attr('IFLA_ADDRESS') == (facts['address'] or '00:00:00:00:00:00')
+    data = msg.get_nested('IFLA_LINKINFO', 'IFLA_INFO_DATA')
     for key in NETKIT_SETTINGS:
         number = data.get_attr(nla_name(SETTING_ATTRIBUTES[key]))
         value = facts['netkit'][key]

@@ -18,12 +18,15 @@ import pytest
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_messages import link_facts
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_apply import (
-    GROUP_DELETE_MIN, PairApplier, PairCreator, address_mode, check_applied, describe_error, raise_for, unused_group,
+    GROUP_DELETE_MIN, PairApplier, PairCreator, address_mode, check_applied, describe_error, end_changes, pair_ends,
+    raise_for, unused_group,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import desired_pair
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_snapshot import Snapshot
 from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import NetlinkError
-from ansible_collections.xcnf.netkit.tests.unit.plugins.module_utils.pair_hosts import entry, host, link, netkit
+from ansible_collections.xcnf.netkit.tests.unit.plugins.module_utils.pair_hosts import (
+    entry, host, host7, link, netkit,
+)
 
 
 def wanted(**values):
@@ -74,6 +77,13 @@ def test_an_end_without_ipv6_gets_no_address_mode():
         None: [('nk0', 'up'), ('nk0p', 'addrgenmode none'), ('nk0p', 'up')]}
 
 
+def test_a_single_device_is_configured_alone():
+    assert steps_of(creator_of(wanted(name='nks0', pairing='single', link_local=True),
+                               wanted(name='nks1', pairing='single', up=False, link_local=False))) == {
+        None: [('nks0', 'addrgenmode random'), ('nks0', 'up'), ('nks1', 'addrgenmode none')]}
+    assert steps_of(creator_of(wanted(name='nks0', pairing='single', up=False))) == {}
+
+
 def test_address_mode():
     assert [address_mode(None), address_mode(True), address_mode(False)] == [None, 'random', 'none']
 
@@ -112,7 +122,25 @@ def test_the_ends_to_wait_for_are_those_that_get_link_local_addresses():
     assert creator.check_created(Snapshot(host())) == [(None, 7, 'mtu'), ('blue', 3, 'peer_mtu')]
 
 
+def test_the_ends_to_wait_for_of_a_single_device_are_its_one():
+    creator = creator_of(wanted(name='nks0', pairing='single', link_local=True))
+    assert creator.check_created(Snapshot(host7())) == [(None, 20, 'mtu')]
+
+
+def test_a_single_device_the_kernel_made_a_pair_is_an_error():
+    """A kernel before 7.0 ignores IFLA_NETKIT_PAIRING, and reports none: what it made is a pair."""
+    creator = creator_of(wanted(name='nk0', pairing='single'))
+    with pytest.raises(NetkitError, match='^netkit pair nk0: the kernel made pairing pair, not single$'):
+        creator.check_created(Snapshot(host()))
+    assert creator_of(wanted(name='nks0', pairing='single')).check_created(Snapshot(host7())) == []
+
+
 @pytest.mark.parametrize('asked,made,message', [
+    (dict(pairing='single'), dict(pairing='single'), None),
+    (dict(pairing='pair'), dict(pairing='pair'), None),
+    (dict(pairing='pair'), dict(pairing=None), None),
+    (dict(pairing='single'), dict(pairing=None), 'the kernel made pairing pair, not single'),
+    (dict(pairing='single'), dict(pairing='pair'), 'the kernel made pairing pair, not single'),
     (dict(mode='l2'), dict(mode='l2'), None),
     (dict(mode=None), dict(mode='l3'), None),
     (dict(scrub='none', mode='l3'), dict(scrub='none', mode='l3'), None),
@@ -149,6 +177,29 @@ def test_what_restore_puts_back_is_read_from_the_snapshot():
     assert kept['pair'] is pair
     assert [(netns, name, link_['index'], link_['mtu']) for netns, name, link_ in kept['ends']] == [
         (None, 'nk1', 7, 9000), ('blue', 'nk1p', 3, 4000)]
+
+
+def test_a_pair_has_two_ends_and_a_single_device_one():
+    snapshot = Snapshot(host7())
+    assert pair_ends(snapshot.pair('nk1')) == [(None, 7, 'mtu'), ('blue', 3, 'peer_mtu')]
+    assert pair_ends(snapshot.pair('nks0')) == [(None, 20, 'mtu')]
+    kept = PairApplier(None, wanted(name='nks0', pairing='single'), snapshot).ends_as_they_are(snapshot.pair('nks0'))
+    assert [(netns, name, link_['index']) for netns, name, link_ in kept['ends']] == [(None, 'nks0', 20)]
+
+
+def test_an_end_changes_what_differs_and_the_ipv4_size_the_kernel_would_overwrite():
+    now = {'address': None, 'mtu': 1500, 'txqueuelen': 1000, 'gso_max_size': 196608, 'gro_max_size': 65536,
+           'gso_ipv4_max_size': 196608, 'gro_ipv4_max_size': 65536}
+    asked = dict.fromkeys(now)
+    assert end_changes(dict(asked, mtu=1500, gso_ipv4_max_size=196608), now) == {}
+    assert end_changes(dict(asked, mtu=9000, address='02:00:00:00:00:01'), now) == {
+        'mtu': 9000, 'address': '02:00:00:00:00:01'}
+    # A GSO size of at most 65536 sets the IPv4 one too: the asked IPv4 size goes along, though it is as it is.
+    assert end_changes(dict(asked, gso_max_size=65536, gso_ipv4_max_size=196608), now) == {
+        'gso_max_size': 65536, 'gso_ipv4_max_size': 196608}
+    assert end_changes(dict(asked, gso_max_size=65536), now) == {'gso_max_size': 65536}
+    assert end_changes(dict(asked, gro_max_size=32768, gro_ipv4_max_size=65536), now) == {
+        'gro_max_size': 32768, 'gro_ipv4_max_size': 65536}
 
 
 def test_restore_without_configure_has_nothing_to_put_back():

@@ -312,3 +312,198 @@ def test_queue_and_offload_sizes_are_checked(key, value, message):
         pa.desired_pair({'name': 'nk0', key: value})
     for fits in (0 if 'txqueuelen' in key else 1, 1000, 524280):
         assert pa.desired_pair({'name': 'nk0', key: fits})[key] == fits
+
+
+# ------------------------------------------------------------ MAC addresses
+
+HEX = '0123456789abcdefABCDEF'
+
+
+def expected_mac(value):
+    """What mac_address() must make of value, or None where it must refuse it: six groups of
+    two hex digits, split by ':' or '-', surrounding whitespace aside; unicast (an even first
+    byte) and not all zero; given back in lower case with colons."""
+    groups = value.strip().replace('-', ':').split(':')
+    if len(groups) != 6 or not all(len(group) == 2 and all(c in HEX for c in group) for group in groups):
+        return None
+    octets = [int(group, 16) for group in groups]
+    if octets[0] & 1 or not any(octets):
+        return None
+    return ':'.join('%02x' % octet for octet in octets)
+
+
+# Six bytes written the ways people write them: any case, colons or dashes; and broken ones.
+written_macs = st.builds(
+    lambda raw, upper, sep: sep.join(('%02X' if upper else '%02x') % byte for byte in bytearray(raw)),
+    st.binary(min_size=6, max_size=6), st.booleans(), st.sampled_from([':', '-', '', '.', ' ', '::']))
+mac_like = st.one_of(
+    written_macs,
+    st.tuples(written_macs, hostile_text, st.integers(0, 17)).map(
+        lambda parts: parts[0][:parts[2]] + parts[1] + parts[0][parts[2]:]),
+    st.tuples(written_macs, st.sampled_from([' ', '\t', '\n', '\x00', '\u3000', '\x1b[31m'])).map(
+        lambda parts: parts[1] + parts[0] + parts[1]),
+    hostile_text,
+)
+
+
+@CHECK
+@given(param=st.sampled_from(['address', 'peer_address']), value=mac_like)
+@example(param='address', value='02:00:5E:10:00:01')
+@example(param='address', value='02-00-5e-10-00-01')
+@example(param='address', value='02:00:5e:10:00:01\n')
+@example(param='address', value='02:00:5e:10:00:01\x00')
+@example(param='peer_address', value='0:0:5e:10:0:1')
+@example(param='peer_address', value='\uff10\uff12:00:5e:10:00:01')
+def test_mac_address_accepts_exactly_unicast_macs(param, value):
+    expected = expected_mac(value)
+    event('accepted' if expected else 'refused')
+    error = raised(pa.mac_address, param, value)
+    if expected is None:
+        assert error is not None, '%r was accepted' % value
+        assert str(error).startswith(param + ' ')
+        # The value is shown with repr(): a NUL, a newline or an escape sequence cannot garble the message.
+        assert not any(is_control(c) for c in str(error))
+    else:
+        assert error is None, (value, error)
+        assert pa.mac_address(param, value) == expected
+
+
+@pytest.mark.parametrize('value,normal', [
+    ('02:00:5e:10:00:01', '02:00:5e:10:00:01'),
+    ('02:00:5E:10:00:0A', '02:00:5e:10:00:0a'),
+    ('02-00-5e-10-00-01', '02:00:5e:10:00:01'),
+    ('fe:ff:ff:ff:ff:ff', 'fe:ff:ff:ff:ff:ff'),
+    ('00:00:00:00:00:01', '00:00:00:00:00:01'),
+])
+def test_mac_address_gives_the_form_the_kernel_reports(value, normal):
+    assert pa.mac_address('address', value) == normal
+
+
+@pytest.mark.parametrize('param,value,message', [
+    ('address', '01:00:5e:00:00:01', 'address 01:00:5e:00:00:01 is a multicast address; an end needs a unicast MAC'),
+    ('peer_address', 'FF:FF:FF:FF:FF:FF', 'peer_address ff:ff:ff:ff:ff:ff is a multicast address'),
+    ('peer_address', '33-33-00-00-00-01', 'peer_address 33:33:00:00:00:01 is a multicast address'),
+    ('address', '00:00:00:00:00:00', 'address 00:00:00:00:00:00 is a zero address'),
+    ('address', '00-00-00-00-00-00', 'address 00:00:00:00:00:00 is a zero address'),
+    ('address', '02:00:5e:10:00', "address '02:00:5e:10:00' is not a MAC address (six bytes in hex"),
+    ('peer_address', '02:00:5e:10:00:01:02', "peer_address '02:00:5e:10:00:01:02' is not a MAC address"),
+    ('address', '0200.5e10.0001', "address '0200.5e10.0001' is not a MAC address"),
+    ('address', '02:00:5g:10:00:01', "address '02:00:5g:10:00:01' is not a MAC address"),
+    ('address', '', "address '' is not a MAC address"),
+])
+def test_mac_address_refuses_naming_the_parameter(param, value, message):
+    with pytest.raises(NetkitError) as info:
+        pa.mac_address(param, value)
+    assert str(info.value).startswith(message), str(info.value)
+
+
+def test_desired_pair_normalises_the_macs_and_wants_them_different():
+    wanted = pa.desired_pair(pair_params(name='nk0', mode='l2', address='02:00:5E:10:00:01',
+                                         peer_address='02-00-5e-10-00-02'))
+    assert (wanted['address'], wanted['peer_address']) == ('02:00:5e:10:00:01', '02:00:5e:10:00:02')
+    with pytest.raises(NetkitError) as info:
+        pa.desired_pair(pair_params(name='nk0', address='02:00:5E:10:00:01', peer_address='02-00-5e-10-00-01'))
+    assert str(info.value) == ('address and peer_address are both 02:00:5e:10:00:01; the two ends of a pair need '
+                               'different MACs')
+    with pytest.raises(NetkitError, match='^peer_address 01:00:5e:00:00:01 is a multicast address'):
+        pa.desired_pair(pair_params(name='nk0', peer_address='01:00:5e:00:00:01'))
+
+
+@pytest.mark.parametrize('asked,mode,message', [
+    (dict(address='02:00:5e:10:00:01'), 'l2', None),
+    (dict(address='02:00:5e:10:00:01', peer_address='02:00:5e:10:00:02'), 'l2', None),
+    (dict(), 'l3', None),
+    (dict(address=None, peer_address=None), 'l3', None),
+    (dict(address='02:00:5e:10:00:01'), 'l3',
+     'address: netkit devices have MAC addresses in mode l2 only, and this pair is l3; set mode: l2 (a new pair) '
+     'or drop address'),
+    (dict(peer_address='02:00:5e:10:00:02'), 'l3', 'peer_address: netkit devices have MAC addresses in mode l2 only'),
+    (dict(address='02:00:5e:10:00:01', peer_address='02:00:5e:10:00:02'), 'l3',
+     'address, peer_address: netkit devices have MAC addresses in mode l2 only, and this pair is l3; set mode: l2 '
+     '(a new pair) or drop address and peer_address'),
+])
+def test_macs_belong_to_l2_ends(asked, mode, message):
+    error = raised(pa.check_address_mode, asked, mode)
+    if message is None:
+        assert error is None
+    else:
+        assert str(error).startswith(message), str(error)
+
+
+# ------------------------------------------------------------ queue counts and IPv4 offload sizes
+
+@pytest.mark.parametrize('key', ['numrxqueues', 'peer_numrxqueues', 'numtxqueues', 'peer_numtxqueues'])
+def test_queue_counts_are_1_to_the_kernels_4096(key):
+    for fits in (1, 8, 4096):
+        assert pa.desired_pair(pair_params(name='nk0', **{key: fits}))[key] == fits
+    for value in (0, -1, 4097, 2 ** 32):
+        with pytest.raises(NetkitError) as info:
+            pa.desired_pair(pair_params(name='nk0', **{key: value}))
+        assert str(info.value) == '%s %d is out of range: 1 to 4096 queues' % (key, value)
+
+
+@pytest.mark.parametrize('key', ['gso_ipv4_max_size', 'gro_ipv4_max_size'])
+def test_ipv4_offload_sizes_are_checked_like_the_others(key):
+    for fits in (1, 65536, 196608, 524280):
+        assert pa.desired_pair(pair_params(name='nk0', **{key: fits}))[key] == fits
+    for value in (0, 524281):
+        with pytest.raises(NetkitError, match='^%s %d is out of range: 1 to 524280 bytes' % (key, value)):
+            pa.desired_pair(pair_params(name='nk0', **{key: value}))
+
+
+def test_an_ends_settings_are_its_own_and_the_offload_sizes_of_both():
+    wanted = pa.desired_pair(pair_params(name='nk0', mode='l2', address='02:00:00:00:00:01',
+                                         peer_address='02:00:00:00:00:02', mtu=9000, peer_mtu=4000, txqueuelen=0,
+                                         peer_txqueuelen=500, gso_max_size=196608, gro_ipv4_max_size=131072))
+    sizes = {'gso_max_size': 196608, 'gro_max_size': None, 'gso_ipv4_max_size': None, 'gro_ipv4_max_size': 131072}
+    assert pa.end_settings(wanted, peer=False) == dict(sizes, address='02:00:00:00:00:01', mtu=9000, txqueuelen=0)
+    assert pa.end_settings(wanted, peer=True) == dict(sizes, address='02:00:00:00:00:02', mtu=4000, txqueuelen=500)
+
+
+# ------------------------------------------------------------ single devices
+
+# What a single device has none of, written out: the peer's options, and the scrub settings.
+PEER_OPTIONS = {'peer_name': 'nk0p', 'peer_netns': 'blue', 'scrub': 'none', 'peer_scrub': 'default',
+                'peer_policy': 'forward', 'peer_numrxqueues': 1, 'peer_numtxqueues': 1,
+                'peer_address': '02:00:00:00:00:02', 'peer_mtu': 1500, 'peer_txqueuelen': 1000}
+
+
+def test_the_peer_settings_are_the_options_a_single_device_has_not():
+    assert set(pa.PEER_SETTINGS) == set(PEER_OPTIONS)
+
+
+@pytest.mark.parametrize('key', sorted(PEER_OPTIONS))
+def test_a_single_device_refuses_each_peer_option(key):
+    with pytest.raises(NetkitError) as info:
+        pa.desired_pair(pair_params(name='nks0', pairing='single', **{key: PEER_OPTIONS[key]}))
+    assert str(info.value) == ('pairing single makes one device without a peer; drop %s (they need a pair)' % key)
+
+
+def test_a_single_device_names_every_peer_option_it_refuses():
+    with pytest.raises(NetkitError) as info:
+        pa.check_single(dict(pairing='single', peer_mtu=1500, scrub='none', peer_name='x'))
+    assert str(info.value).startswith('pairing single makes one device without a peer; drop ')
+    refused = str(info.value).split('drop ')[1].split(' (')[0].split(', ')
+    assert sorted(refused) == ['peer_mtu', 'peer_name', 'scrub']
+
+
+def test_a_single_device_only_forwards():
+    with pytest.raises(NetkitError) as info:
+        pa.desired_pair(pair_params(name='nks0', pairing='single', policy='blackhole'))
+    assert str(info.value).startswith('policy blackhole: a single device only forwards')
+    assert pa.desired_pair(pair_params(name='nks0', pairing='single', policy='forward'))['policy'] == 'forward'
+
+
+def test_a_single_device_has_no_peer_name_and_needs_no_room_for_one():
+    wanted = pa.desired_pair(pair_params(name='a' * 15, pairing='single', mode='l2', address='02:00:00:00:00:01',
+                                         numrxqueues=8, mtu=9000, link_local=True))
+    assert wanted['peer_name'] is None
+    assert (wanted['pairing'], wanted['numrxqueues'], wanted['address']) == ('single', 8, '02:00:00:00:00:01')
+    # The same name as a pair has no room for the default peer name.
+    with pytest.raises(NetkitError, match='^peer_name defaults to name'):
+        pa.desired_pair(pair_params(name='a' * 15, pairing='pair'))
+
+
+def test_pairing_pair_takes_peer_options():
+    wanted = pa.desired_pair(pair_params(name='nk0', pairing='pair', **PEER_OPTIONS))
+    assert all(wanted[key] == value for key, value in PEER_OPTIONS.items())

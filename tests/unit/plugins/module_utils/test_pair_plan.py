@@ -19,17 +19,17 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.xcnf.netkit.plugins.module_utils import _pair_plan
+from ansible_collections.xcnf.netkit.plugins.module_utils import _netkit_kind, _pair_plan
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
 from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import CREATION_SETTINGS
-from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import SETTINGS, desired_pair
+from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import MAC_ADDRESSES, SETTINGS, desired_pair
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_plan import (
-    CONFIGURE, CREATE, DELETE, RECREATE, Plan, as_it_was, blocked_message, carried_over, device_keys, diff_view,
-    plan_pair, plan_pairs, predict_after,
+    CONFIGURE, CREATE, DELETE, FIXED_AT_CREATION, RECREATE, Plan, as_it_was, blocked_message, carried_over,
+    device_keys, diff_view, plan_pair, plan_pairs, predict_after,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_snapshot import Snapshot
 from ansible_collections.xcnf.netkit.tests.unit.plugins.module_utils.pair_hosts import (
-    FakeKernel, entry, host, link, netkit,
+    NK1_MAC, NK1P_MAC, FakeKernel, entry, host, host7, link, netkit, single,
 )
 
 CHECK = settings(max_examples=200, deadline=None)
@@ -69,7 +69,8 @@ def test_a_pair_whose_peer_is_in_an_unnamed_namespace_can_only_be_deleted():
     pair = Snapshot(kernel).pair('nk4')
     [deleted] = plan(kernel, entry(name='nk4', state='absent'))
     assert (deleted.action, deleted.before) == ('delete', pair)
-    assert device_keys(deleted) == [(None, 'nk4'), ('nsid:3', None)]
+    # Its peer has no name to claim: two such pairs (peers in one unnamed namespace) can go in one list.
+    assert device_keys(deleted) == [(None, 'nk4')]
     assert 'nk4' in [p.name for p in plan(kernel, prune_prefix='nk') if p.pruned]
     message = refusal(kernel, entry(name='nk4'))
     assert message.startswith('the peer of netkit primary nk4 is in a network namespace without a name under '
@@ -282,21 +283,24 @@ def test_no_prefix_prunes_nothing(prefix):
 # ------------------------------------------------------------ random lists
 
 # Mostly names that can be planned, some that cannot; None weighs more where it means "as it is".
-NAMES = ['nk0', 'nk1', 'nk2', 'nk5', 'nk6', 'nk7', 'other0'] * 4 + ['nk0p', 've0']
+NAMES = ['nk0', 'nk1', 'nk2', 'nk5', 'nk6', 'nk7', 'other0', 'nks0'] * 4 + ['nk0p', 've0']
 PEERS = [None] * 12 + ['nk0p', 'nk5p', 'nk6', 'zz']
 entries = st.lists(st.builds(
     entry, name=st.sampled_from(NAMES), peer_name=st.sampled_from(PEERS),
     state=st.sampled_from(['present', 'absent']), mode=st.sampled_from([None] * 4 + ['l2', 'l3']),
     policy=st.sampled_from([None, None, 'forward', 'blackhole']), mtu=st.sampled_from([None, None, 1500, 9000, 1000]),
     link_local=st.sampled_from([None] * 4 + [True, False]), up=st.sampled_from([None, True, False]),
-    recreate=st.booleans()), max_size=4, unique_by=lambda params: params['name'])
+    pairing=st.sampled_from([None] * 4 + ['pair', 'single']), recreate=st.booleans()),
+    max_size=4, unique_by=lambda params: params['name'])
 
 
 @CHECK
-@given(entries=entries, prefix=st.sampled_from([None, 'nk', 'other', 'x']), rooms=st.booleans())
-def test_plans_are_consistent_or_refused(entries, prefix, rooms):
-    kernel = host(rooms=rooms)
+@given(entries=entries, prefix=st.sampled_from([None, 'nk', 'other', 'x']),
+       kernel_of=st.sampled_from([host, lambda: host(rooms=True), host7]))
+def test_plans_are_consistent_or_refused(entries, prefix, kernel_of):
+    kernel = kernel_of()
     fresh = Snapshot(kernel)
+    knows_pairing = 'pairing' in fresh.netkit_attributes()
     try:
         plans = plan(kernel, *copy.deepcopy(entries), prune_prefix=prefix)
     except NetkitError as exc:
@@ -319,6 +323,12 @@ def test_plans_are_consistent_or_refused(entries, prefix, rooms):
         else:
             assert one.action in (None, 'configure', 'recreate')
             assert one.action != 'recreate' or params['recreate']
+            if before['pairing'] == 'single':
+                assert params['pairing'] is not None, 'a single device is managed by a task that says what it is'
+        if params['state'] == 'present':
+            assert one.wanted['pairing'] != 'single' or knows_pairing, 'a single device where the kernel has none'
+            if one.wanted['pairing'] == 'single':
+                assert one.wanted['peer_name'] is None and device_keys(one) == [(None, params['name'])]
         devices.extend(device_keys(one))
     assert len(devices) == len(set(devices)), 'a device named by two entries'
     names = set(params['name'] for params in entries)
@@ -336,6 +346,7 @@ def maybe(values):
     return st.sampled_from([None] + list(values))
 
 
+MACS = ['02:00:5e:10:00:01', '02:00:5e:10:00:02']
 MTU = st.one_of(st.sampled_from([68, 1279, 1280, 1500, 9000, 65535]), st.integers(68, 65535))
 ADDRESSES = st.lists(st.sampled_from(['fe80::1', 'fe80::2', 'fe80::3']), max_size=2, unique=True)
 existing_pairs = st.fixed_dictionaries({
@@ -349,7 +360,11 @@ existing_pairs = st.fixed_dictionaries({
     'addresses': ADDRESSES, 'peer_addresses': ADDRESSES,
     'txqueuelen': maybe([0, 1000]), 'peer_txqueuelen': maybe([0, 1000]),
     'gso_max_size': maybe([65536, 196608]), 'gro_max_size': maybe([65536, 196608]),
-})
+    'pairing': st.just('pair'), 'address': maybe(MACS), 'peer_address': maybe(MACS),
+    'numrxqueues': st.sampled_from([1, 8]), 'peer_numrxqueues': st.sampled_from([1, 8]),
+    'numtxqueues': st.sampled_from([1, 4]), 'peer_numtxqueues': st.sampled_from([1, 4]),
+    'gso_ipv4_max_size': maybe([65536, 196608]), 'gro_ipv4_max_size': maybe([65536, 131072]),
+}).map(lambda pair: pair if pair['mode'] == 'l2' else dict(pair, address=None, peer_address=None))
 wanted_settings = st.fixed_dictionaries({
     'name': st.just('nk0'), 'peer_name': st.just('nk0p'), 'peer_netns': maybe(['blue', 'red']),
     'mode': maybe(['l2', 'l3']), 'scrub': maybe(['default', 'none']), 'peer_scrub': maybe(['default', 'none']),
@@ -357,7 +372,11 @@ wanted_settings = st.fixed_dictionaries({
     'peer_policy': maybe(['forward', 'blackhole']), 'mtu': st.one_of(st.none(), MTU),
     'peer_mtu': st.one_of(st.none(), MTU), 'up': maybe([True, False]), 'link_local': maybe([True, False]),
     'txqueuelen': maybe([0, 1000, 5000]), 'peer_txqueuelen': maybe([0, 1000]),
-    'gso_max_size': maybe([65536, 196608]), 'gro_max_size': maybe([65536, 131072]),
+    'gso_max_size': maybe([32768, 65536, 196608]), 'gro_max_size': maybe([65536, 131072]),
+    'pairing': maybe(['pair']), 'address': maybe(MACS), 'peer_address': maybe(MACS),
+    'numrxqueues': maybe([1, 8]), 'peer_numrxqueues': maybe([1, 8]), 'numtxqueues': maybe([1, 4]),
+    'peer_numtxqueues': maybe([1, 4]), 'gso_ipv4_max_size': maybe([65536, 196608]),
+    'gro_ipv4_max_size': maybe([32768, 131072]),
 })
 PLACEHOLDER = ['(chosen by the kernel when applied)']
 
@@ -368,14 +387,21 @@ def test_prediction_has_every_setting_the_task_asks_for(before, wanted):
     kept = copy.deepcopy(before)
     after = predict_after(before, wanted)
     assert before == kept, 'predict_after changed the pair it was given'
+    l2 = (wanted['mode'] or before['mode']) == 'l2'
     for key, value in wanted.items():
-        if value is not None:
+        if key in MAC_ADDRESSES and not l2:
+            assert after[key] is None, 'an L3 end has no MAC'
+        elif value is not None:
             assert after[key] == value, key
     for key in set(before) - set(wanted) - {'addresses', 'peer_addresses'}:
         assert after[key] == before[key], key
+    # The kernel sets an end's IPv4 size along with a general one of at most 65536.
+    along = dict((ipv4, wanted[size]) for size, ipv4 in (('gso_max_size', 'gso_ipv4_max_size'),
+                                                         ('gro_max_size', 'gro_ipv4_max_size'))
+                 if wanted[size] is not None and wanted[size] != before[size] and wanted[size] <= 65536)
     for key in SETTINGS:
-        if wanted[key] is None and key != 'link_local':
-            assert after[key] == before[key], key
+        if wanted[key] is None and key != 'link_local' and not (key in MAC_ADDRESSES and not l2):
+            assert after[key] == along.get(key, before[key]), key
     crosses = any(None not in (before[key], wanted[key]) and (before[key] < 1280) != (wanted[key] < 1280)
                   for key in ('mtu', 'peer_mtu'))
     if wanted['link_local'] is None:
@@ -408,7 +434,10 @@ def test_plan_lists_what_differs_and_blocks_creation_settings(before, wanted):
         assert (key in changes) == differs, key
         if differs:
             assert changes[key] == (before[key], wanted[key])
-    assert blocked == dict((key, change) for key, change in changes.items() if key in CREATION_SETTINGS)
+    # The kernel's creation settings, and the queue counts (which only creating a device sets).
+    fixed = set(CREATION_SETTINGS) | {'numrxqueues', 'peer_numrxqueues', 'numtxqueues', 'peer_numtxqueues'}
+    assert set(FIXED_AT_CREATION) == fixed
+    assert blocked == dict((key, change) for key, change in changes.items() if key in fixed)
 
 
 @CHECK
@@ -424,7 +453,7 @@ def test_a_task_that_asks_for_what_is_there_changes_nothing(before, asked):
 @given(wanted=wanted_settings)
 def test_prediction_for_a_new_pair_has_the_kernels_defaults(wanted):
     after = predict_after(None, wanted)
-    defaults = {'mode': 'l3', 'policy': 'forward', 'peer_policy': 'forward', 'scrub': 'default',
+    defaults = {'pairing': 'pair', 'mode': 'l3', 'policy': 'forward', 'peer_policy': 'forward', 'scrub': 'default',
                 'peer_scrub': 'default'}
     for key, default in defaults.items():
         assert after[key] == (wanted[key] if wanted[key] is not None else default)
@@ -446,7 +475,10 @@ def existing(**kwargs):
     pair = {'name': 'nk0', 'ifindex': 5, 'peer_name': 'nk0p', 'peer_ifindex': 4, 'peer_netns': None,
             'mode': 'l3', 'policy': 'forward', 'peer_policy': 'forward', 'scrub': 'default',
             'peer_scrub': 'default', 'headroom': None, 'tailroom': None, 'mtu': 1500, 'peer_mtu': 1500,
-            'up': True, 'link_local': True, 'addresses': ['fe80::1'], 'peer_addresses': ['fe80::2']}
+            'up': True, 'link_local': True, 'addresses': ['fe80::1'], 'peer_addresses': ['fe80::2'],
+            'pairing': 'pair', 'address': None, 'peer_address': None, 'numrxqueues': 1, 'peer_numrxqueues': 1,
+            'numtxqueues': 1, 'peer_numtxqueues': 1, 'txqueuelen': 1000, 'peer_txqueuelen': 1000,
+            'gso_max_size': 65536, 'gro_max_size': 65536, 'gso_ipv4_max_size': 65536, 'gro_ipv4_max_size': 65536}
     pair.update(kwargs)
     return pair
 
@@ -536,3 +568,296 @@ def test_a_gso_size_above_what_the_devices_take_is_refused_before_anything():
             refusal(kernel, entry(name=name, gso_max_size=196608))
     [fits] = plan(kernel, entry(name='nk0', gso_max_size=65536))
     assert fits.action is None
+
+
+# ------------------------------------------------------------ a Linux 7.x host: pairing, single devices, queues
+
+@pytest.fixture
+def release(monkeypatch):
+    """release('7.3.0') makes that the release the host runs: what decides when no netkit
+    device tells what the kernel knows."""
+    def runs(value):
+        monkeypatch.setattr(_netkit_kind, 'kernel_release', lambda: value)
+    return runs
+
+
+NO_NETKIT = FakeKernel({None: [link('lo', 1, kind=None)]})
+
+
+def test_pairs_on_a_host_that_reports_pairing_are_as_asked():
+    kernel = host7()
+    for asked in (entry(name='nk0'), entry(name='nk0', pairing='pair'),
+                  entry(name='nk1', pairing='pair', mode='l2', address=NK1_MAC, peer_address=NK1P_MAC,
+                        numrxqueues=1, peer_numtxqueues=1, peer_scrub='none')):
+        assert [p.action for p in plan(kernel, asked)] == [None], asked
+
+
+def test_pairing_pair_is_what_a_kernel_before_7_0_has():
+    """Such a kernel reports no pairing; its pairs are pairs all the same."""
+    assert [p.action for p in plan(host(), entry(name='nk0', pairing='pair'))] == [None]
+    [new] = plan(host(), entry(name='nk5', pairing='pair'))
+    assert (new.action, new.wanted['peer_name']) == ('create', 'nk5p')
+
+
+def test_a_single_device_is_created_where_the_kernel_has_them():
+    [new] = plan(host7(), entry(name='nks1', pairing='single', numrxqueues=8, mode='l2', address='02:00:00:00:00:01'))
+    assert (new.action, new.wanted['pairing'], new.wanted['peer_name']) == ('create', 'single', None)
+    assert device_keys(new) == [(None, 'nks1')], 'one device'
+
+
+def test_a_single_device_needs_linux_7_0(release):
+    message = refusal(host(), entry(name='nks1', pairing='single'))
+    assert message.startswith('pairing needs Linux 7.0+; this host runs '), message
+    # With no netkit device to read, the release says.
+    release('6.18.44-amd64')
+    assert refusal(NO_NETKIT, entry(name='nks1', pairing='single')) == (
+        'pairing needs Linux 7.0+; this host runs 6.18.44-amd64')
+    release('7.3.0')
+    assert [p.action for p in plan(NO_NETKIT, entry(name='nks1', pairing='single'))] == ['create']
+
+
+def test_a_single_device_claims_its_name_only():
+    """No peer name to take: another entry may name nks1p, and a pair's peer may not be the device."""
+    plans = plan(host7(), entry(name='nks1', pairing='single'), entry(name='nks1p'))
+    assert [p.action for p in plans] == ['create', 'create']
+    assert 'pairs[1] (nk8): the device nks1 is named by pairs[0] already' in refusal(
+        host7(), entry(name='nks1', pairing='single'), entry(name='nk8', peer_name='nks1'))
+
+
+@pytest.mark.parametrize('asked,message', [
+    (dict(numtxqueues=2), 'numtxqueues 2: netkit devices have one TX queue from Linux 7.0 on; drop numtxqueues'),
+    (dict(peer_numtxqueues=16),
+     'peer_numtxqueues 16: netkit devices have one TX queue from Linux 7.0 on; drop peer_numtxqueues'),
+    (dict(numrxqueues=1025), 'numrxqueues 1025: netkit devices take at most 1024 RX queues'),
+    (dict(peer_numrxqueues=4096), 'peer_numrxqueues 4096: netkit devices take at most 1024 RX queues'),
+    (dict(pairing='single', numrxqueues=2048), 'numrxqueues 2048: netkit devices take at most 1024 RX queues'),
+])
+def test_linux_7_queue_rules_are_refused_before_anything(asked, message, release):
+    assert refusal(host7(), entry(name='nk5', **asked)) == message
+    release('7.3.0')
+    assert refusal(NO_NETKIT, entry(name='nk5', **asked)) == message
+    if 'pairing' not in asked:
+        # Before 7.0 netkit takes what any device takes (1 to 4096).
+        assert [p.action for p in plan(host(), entry(name='nk5', **asked))] == ['create']
+        release('6.12.57')
+        assert [p.action for p in plan(NO_NETKIT, entry(name='nk5', **asked))] == ['create']
+
+
+def test_queue_counts_linux_7_takes():
+    [new] = plan(host7(), entry(name='nk5', numrxqueues=1024, peer_numrxqueues=8, numtxqueues=1, peer_numtxqueues=1))
+    assert new.action == 'create'
+    assert [new.wanted[key] for key in ('numrxqueues', 'peer_numrxqueues', 'numtxqueues', 'peer_numtxqueues')] == [
+        1024, 8, 1, 1]
+
+
+@pytest.mark.parametrize('asked,now', [
+    (dict(numrxqueues=4), 'numrxqueues is 1, the task wants 4'),
+    (dict(peer_numrxqueues=2, numtxqueues=1), 'peer_numrxqueues is 1, the task wants 2'),
+    (dict(pairing='single'), 'pairing is pair, the task wants single'),
+])
+def test_queue_counts_and_pairing_need_recreate(asked, now):
+    message = refusal(host7(), entry(name='nk0', **asked))
+    assert message.startswith('netkit pair nk0: %s;' % now), message
+    assert 'Set recreate=true' in message
+
+
+# ------------------------------------------------------------ an existing single device
+
+def test_a_task_that_does_not_say_single_does_not_manage_a_single_device():
+    assert refusal(host7(), entry(name='nks0', mtu=9000)) == (
+        'nks0 is a single netkit device (no peer); set pairing: single to manage it, or pairing: pair with '
+        'recreate: true to make it a pair')
+
+
+def test_a_single_device_is_managed_by_a_task_that_says_so():
+    kernel = host7()
+    assert [p.action for p in plan(kernel, entry(name='nks0', pairing='single'))] == [None]
+    [changed] = plan(kernel, entry(name='nks0', pairing='single', mtu=9000, up=False))
+    assert changed.action == 'configure'
+    assert device_keys(changed) == [(None, 'nks0')]
+    assert refusal(kernel, entry(name='nks0', pairing='single', numrxqueues=4)).startswith(
+        'netkit pair nks0: numrxqueues is 8, the task wants 4;')
+
+
+def test_a_single_device_is_deleted_without_saying_so():
+    [deleted] = plan(host7(), entry(name='nks0', state='absent'))
+    assert (deleted.action, device_keys(deleted)) == ('delete', [(None, 'nks0')])
+    pruned = [p.name for p in plan(host7(), prune_prefix='nk') if p.pruned]
+    assert pruned == ['nk0', 'nk1', 'nks0']
+
+
+def test_a_single_device_becomes_a_pair_by_recreation():
+    assert refusal(host7(), entry(name='nks0', pairing='pair')).startswith(
+        'netkit pair nks0: pairing is single, the task wants pair;')
+    [pair] = plan(host7(), entry(name='nks0', pairing='pair', recreate=True))
+    assert pair.action == 'recreate'
+    wanted = pair.wanted
+    assert (wanted['pairing'], wanted['peer_name'], wanted['numrxqueues']) == ('pair', 'nks0p', 8)
+    assert device_keys(pair) == [(None, 'nks0'), (None, 'nks0p')]
+    again = as_it_was(pair)
+    assert (again['pairing'], again['numrxqueues'], again['mode']) == ('single', 8, 'l3')
+
+
+def test_a_pair_becomes_a_single_device_by_recreation():
+    """Nothing of the peer is kept, nor the policy (a single device forwards); the primary's own settings are."""
+    [made] = plan(host7(), entry(name='nk1', pairing='single', recreate=True))
+    assert made.action == 'recreate'
+    wanted = made.wanted
+    assert wanted['pairing'] == 'single'
+    for key in ('peer_name', 'peer_netns', 'peer_mtu', 'peer_txqueuelen', 'peer_policy', 'scrub', 'peer_scrub',
+                'peer_address', 'peer_numrxqueues', 'peer_numtxqueues', 'policy'):
+        assert wanted[key] is None, key
+    assert (wanted['mode'], wanted['address'], wanted['mtu'], wanted['numrxqueues']) == ('l2', NK1_MAC, 9000, 1)
+    assert device_keys(made) == [(None, 'nk1')]
+    again = as_it_was(made)
+    assert (again['pairing'], again['peer_name'], again['peer_netns'], again['policy'], again['peer_address']) == (
+        'pair', 'nk1p', 'blue', 'blackhole', NK1P_MAC)
+
+
+# ------------------------------------------------------------ MACs
+
+def test_a_mac_needs_an_l2_pair():
+    message = 'address: netkit devices have MAC addresses in mode l2 only, and this pair is l3'
+    assert refusal(host7(), entry(name='nk5', address='02:00:00:00:00:01')).startswith(message)
+    assert refusal(host7(), entry(name='nk0', address='02:00:00:00:00:01')).startswith(message)
+    assert refusal(host7(), entry(name='nk1', mode='l3', address=NK1_MAC, recreate=True)).startswith(message)
+    assert refusal(host7(), entry(name='nks0', pairing='single', address='02:00:00:00:00:01')).startswith(message)
+    [new] = plan(host7(), entry(name='nk5', mode='l2', address='02:00:00:00:00:01', peer_address='02:00:00:00:00:02'))
+    assert new.action == 'create'
+
+
+def test_a_mac_changes_in_place():
+    [changed] = plan(host7(), entry(name='nk1', address='02:5E:10:00:00:0A'))
+    assert changed.action == 'configure'
+    assert plan_pair(changed.before, changed.wanted) == ({'address': (NK1_MAC, '02:5e:10:00:00:0a')}, {})
+
+
+def test_a_recreation_in_l3_keeps_no_macs():
+    [made] = plan(host7(), entry(name='nk1', mode='l3', recreate=True))
+    assert (made.action, made.wanted['address'], made.wanted['peer_address']) == ('recreate', None, None)
+    [kept] = plan(host7(), entry(name='nk1', scrub='none', recreate=True))
+    assert (kept.wanted['address'], kept.wanted['peer_address']) == (NK1_MAC, NK1P_MAC)
+
+
+# ------------------------------------------------------------ carried over, device keys, prediction
+
+def test_carried_over_to_a_single_device_keeps_the_primarys_settings_only():
+    before = existing(mode='l2', policy='blackhole', peer_policy='blackhole', scrub='none', peer_netns='blue',
+                      mtu=9000, peer_mtu=4000, address='02:00:00:00:00:01', peer_address='02:00:00:00:00:02',
+                      numrxqueues=4, peer_numrxqueues=2, txqueuelen=500, peer_txqueuelen=0, gso_max_size=196608)
+    kept = carried_over(before, asked(pairing='single'))
+    for key in ('peer_name', 'peer_netns', 'scrub', 'peer_scrub', 'peer_policy', 'peer_numrxqueues',
+                'peer_numtxqueues', 'peer_address', 'peer_mtu', 'peer_txqueuelen', 'policy'):
+        assert kept[key] is None, key
+    assert (kept['pairing'], kept['mode'], kept['address'], kept['mtu'], kept['numrxqueues'], kept['txqueuelen'],
+            kept['gso_max_size']) == ('single', 'l2', '02:00:00:00:00:01', 9000, 4, 500, 196608)
+
+
+def test_carried_over_keeps_macs_and_queue_counts_in_l2():
+    before = existing(mode='l2', address='02:00:00:00:00:01', peer_address='02:00:00:00:00:02', numrxqueues=8,
+                      peer_numrxqueues=4)
+    kept = carried_over(before, asked(scrub='none'))
+    assert (kept['address'], kept['peer_address'], kept['numrxqueues'], kept['peer_numrxqueues']) == (
+        '02:00:00:00:00:01', '02:00:00:00:00:02', 8, 4)
+    kept = carried_over(before, asked(scrub='none', peer_address='02:00:00:00:00:03', numrxqueues=2))
+    assert (kept['address'], kept['peer_address'], kept['numrxqueues']) == (
+        '02:00:00:00:00:01', '02:00:00:00:00:03', 2), "the task's own"
+    dropped = carried_over(before, asked(mode='l3'))
+    assert (dropped['address'], dropped['peer_address'], dropped['numrxqueues']) == (None, None, 8)
+
+
+def test_device_keys_of_a_single_device_name_its_primary_only():
+    for state in ('present', 'absent'):
+        one = Plan(wanted=desired_pair(entry(name='nks0', pairing='single', state=state)), before=None, state=state)
+        assert device_keys(one) == [(None, 'nks0')]
+    before = Snapshot(host7()).pair('nks0')
+    deleting = Plan(wanted=desired_pair(entry(name='nks0', state='absent')), before=before, state='absent')
+    assert device_keys(deleting) == [(None, 'nks0')]
+
+
+def test_check_mode_prediction_for_a_new_single_device():
+    after = predict_after(None, desired_pair(entry(name='nks1', pairing='single', numrxqueues=8, mtu=9000)))
+    assert (after['pairing'], after['mode'], after['policy'], after['numrxqueues'], after['mtu']) == (
+        'single', 'l3', 'forward', 8, 9000)
+    for key in ('peer_name', 'peer_netns', 'peer_policy', 'scrub', 'peer_scrub', 'peer_mtu', 'peer_txqueuelen',
+                'peer_address', 'peer_numrxqueues', 'peer_numtxqueues'):
+        assert after[key] is None, key
+    assert after['addresses'] == after['peer_addresses'] == []
+    view = diff_view(after)
+    assert (view['pairing'], view['peer_name'], view['peer_policy']) == ('single', None, None)
+
+
+def test_check_mode_prediction_for_a_new_pair_says_pair():
+    after = predict_after(None, desired_pair(entry(name='nk5')))
+    assert (after['pairing'], after['peer_name'], after['peer_policy']) == ('pair', 'nk5p', 'forward')
+
+
+def test_check_mode_prediction_of_a_pair_recreated_as_a_single_device():
+    [made] = plan(host7(), entry(name='nk1', pairing='single', recreate=True))
+    after = predict_after(made.before, made.wanted)
+    assert (after['pairing'], after['policy'], after['address'], after['mtu']) == ('single', 'forward', NK1_MAC, 9000)
+    for key in ('peer_name', 'peer_netns', 'peer_ifindex', 'peer_mtu', 'peer_policy', 'peer_address',
+                'peer_addrgenmode'):
+        assert after[key] is None, key
+    assert after['peer_addresses'] == []
+
+
+def test_check_mode_prediction_for_a_single_device_with_link_local_has_no_peer_addresses():
+    after = predict_after(None, desired_pair(entry(name='nks1', pairing='single', link_local=True)))
+    assert after['addresses'] == PLACEHOLDER
+    assert after['peer_addresses'] == [], 'the device reads back with none: it has no peer'
+
+
+def test_check_mode_prediction_of_an_ipv4_size_the_kernel_sets_along():
+    """Up to 65536 a GSO or GRO size also sets the IPv4 one; above, the IPv4 one stays."""
+    before = existing(gso_ipv4_max_size=196608, gro_ipv4_max_size=196608, gso_max_size=196608,
+                      gro_max_size=196608)
+    after = predict_after(before, asked(gso_max_size=32768, gro_max_size=524280))
+    assert (after['gso_max_size'], after['gso_ipv4_max_size']) == (32768, 32768)
+    assert (after['gro_max_size'], after['gro_ipv4_max_size']) == (524280, 196608)
+    after = predict_after(before, asked(gso_max_size=32768, gso_ipv4_max_size=65536))
+    assert after['gso_ipv4_max_size'] == 65536, "the task's own"
+
+
+# ------------------------------------------------------------ IPv4 GSO size
+
+def test_an_ipv4_gso_size_above_what_the_devices_take_is_refused_before_anything():
+    kernel = host7()
+    for links in kernel._links.values():
+        for found in links:
+            found['tso_max_size'] = 65536
+    for asked_ in (entry(name='nk0', gso_ipv4_max_size=196608), entry(name='nk5', gso_ipv4_max_size=196608),
+                   entry(name='nks0', pairing='single', gso_ipv4_max_size=196608)):
+        assert 'gso_ipv4_max_size 196608 is more than netkit devices take on this host (their tso_max_size is ' \
+               '65536)' in refusal(kernel, asked_)
+    # GRO has no such limit.
+    assert [p.action for p in plan(kernel, entry(name='nk0', gro_ipv4_max_size=196608))] == ['configure']
+    [fits] = plan(kernel, entry(name='nk0', gso_ipv4_max_size=65536))
+    assert fits.action is None
+
+
+def test_a_single_devices_gso_limit_is_its_own():
+    kernel = host7()
+    for found in kernel._links[None]:
+        found['tso_max_size'] = 65536 if found['name'] == 'nks0' else 524280
+    assert 'tso_max_size is 65536' in refusal(kernel, entry(name='nks0', pairing='single', gso_max_size=196608))
+    assert [p.action for p in plan(kernel, entry(name='nk0', gso_max_size=196608))] == ['configure']
+
+
+# ------------------------------------------------------------ what a single device does not tell
+
+def test_a_host_whose_only_netkit_device_is_single_still_has_scrub():
+    kernel = FakeKernel({None: [link('lo', 1, kind=None), link('nks0', 20, 0, data=single())]})
+    [new] = plan(kernel, entry(name='nk5', scrub='none', peer_scrub='none'))
+    assert new.action == 'create'
+
+
+def test_a_single_device_becomes_a_pair_only_with_a_free_peer_name():
+    kernel = host7(extra=[link('taken', 40, kind='dummy')])
+    message = refusal(kernel, entry(name='nks0', pairing='pair', peer_name='taken', recreate=True))
+    assert 'peer_name taken is taken: a dummy device of that name exists' in message
+
+
+def test_a_single_device_becomes_a_pair_only_with_an_existing_peer_namespace(namespaces):
+    message = refusal(host7(), entry(name='nks0', pairing='pair', peer_netns='red', recreate=True))
+    assert "peer_netns: network namespace 'red' does not exist" in message

@@ -13,7 +13,7 @@ import pytest
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_snapshot import Snapshot, link_local_state
 from ansible_collections.xcnf.netkit.tests.unit.plugins.module_utils.pair_hosts import (
-    FakeKernel, host, link, link_local, netkit,
+    NK1_MAC, NK1P_MAC, FakeKernel, host, host7, link, link_local, netkit, netkit7, single,
 )
 
 
@@ -59,7 +59,10 @@ def test_a_pair_has_the_keys_the_modules_report():
         'scrub': 'default', 'peer_scrub': 'default', 'headroom': None, 'tailroom': None,
         'addrgenmode': 'random', 'peer_addrgenmode': 'random', 'addresses': ['fe80::5'],
         'peer_addresses': ['fe80::4'], 'link_local': True,
-        'txqueuelen': 1000, 'peer_txqueuelen': 1000, 'gso_max_size': 65536, 'gro_max_size': 65536}
+        'txqueuelen': 1000, 'peer_txqueuelen': 1000, 'gso_max_size': 65536, 'gro_max_size': 65536,
+        # Before 7.0 the kernel reports no pairing: a pair all the same.
+        'pairing': 'pair', 'address': None, 'peer_address': None, 'numrxqueues': 1, 'peer_numrxqueues': 1,
+        'numtxqueues': 1, 'peer_numtxqueues': 1, 'gso_ipv4_max_size': 65536, 'gro_ipv4_max_size': 65536}
 
 
 def test_a_peer_in_an_unnamed_namespace_is_known_by_its_nsid():
@@ -129,6 +132,90 @@ def test_link_by_index_counts_in_its_namespace():
     assert snapshot.link_by_index('blue', 3)['name'] == 'nk1p'
     assert snapshot.link_by_index('blue', 5) is None
     assert snapshot.netns_name(1) == 'blue' and snapshot.netns_name(2) is None
+
+
+# ------------------------------------------------------------ a Linux 7.x host
+
+def test_pairs_report_pairing_macs_and_queue_counts():
+    snapshot = Snapshot(host7())
+    pair = snapshot.pair('nk1')
+    assert (pair['pairing'], pair['address'], pair['peer_address']) == ('pair', NK1_MAC, NK1P_MAC)
+    assert (pair['numrxqueues'], pair['peer_numrxqueues'], pair['numtxqueues'], pair['peer_numtxqueues']) == (
+        1, 1, 1, 1)
+    assert (pair['peer_name'], pair['peer_ifindex'], pair['peer_netns'], pair['peer_scrub']) == (
+        'nk1p', 3, 'blue', 'none')
+    assert snapshot.pair('nk0')['pairing'] == 'pair'
+    assert snapshot.pair('nk0')['address'] is None, 'l3: no MAC'
+
+
+def test_each_end_reports_its_own_queue_counts_and_mac():
+    kernel = host7(extra=[link('nk3', 30, 31, numrxqueues=8, numtxqueues=1, address='02:00:00:00:00:03',
+                               data=netkit7(mode='l2')),
+                          link('nk3p', 31, 30, numrxqueues=2, numtxqueues=1, address='02:00:00:00:00:04',
+                               data=netkit7(primary=False, mode='l2'))])
+    pair = Snapshot(kernel).pair('nk3')
+    assert (pair['numrxqueues'], pair['peer_numrxqueues']) == (8, 2)
+    assert (pair['address'], pair['peer_address']) == ('02:00:00:00:00:03', '02:00:00:00:00:04')
+
+
+@pytest.mark.parametrize('key', ['gso_ipv4_max_size', 'gro_ipv4_max_size', 'gso_max_size', 'gro_max_size'])
+def test_an_offload_size_is_the_pairs_when_both_ends_have_it(key):
+    same = host7(extra=[link('nk3', 30, 31, data=netkit7(), **{key: 196608}),
+                        link('nk3p', 31, 30, data=netkit7(primary=False), **{key: 196608})])
+    assert Snapshot(same).pair('nk3')[key] == 196608
+    differ = host7(extra=[link('nk3', 30, 31, data=netkit7(), **{key: 196608}),
+                          link('nk3p', 31, 30, data=netkit7(primary=False), **{key: 65536})])
+    pair = Snapshot(differ).pair('nk3')
+    assert pair[key] is None, 'the ends differ'
+    others = set(['gso_ipv4_max_size', 'gro_ipv4_max_size', 'gso_max_size', 'gro_max_size']) - {key}
+    assert all(pair[other] == 65536 for other in others)
+
+
+def test_a_single_device_is_a_pair_without_a_peer():
+    pair = Snapshot(host7()).pair('nks0')
+    assert (pair['pairing'], pair['name'], pair['ifindex'], pair['numrxqueues'], pair['numtxqueues']) == (
+        'single', 'nks0', 20, 8, 1)
+    for key in ('peer_name', 'peer_ifindex', 'peer_netns', 'peer_mtu', 'peer_txqueuelen', 'peer_address',
+                'peer_numrxqueues', 'peer_numtxqueues', 'peer_addrgenmode', 'peer_policy', 'scrub', 'peer_scrub'):
+        assert pair[key] is None, key
+    assert pair['peer_addresses'] == []
+    # Up, link-local and the offload sizes are the primary's alone (IFLA_LINK 0 is no device's index).
+    assert (pair['up'], pair['link_local'], pair['addresses']) == (True, True, ['fe80::20'])
+    assert (pair['gso_max_size'], pair['gso_ipv4_max_size'], pair['mtu']) == (65536, 65536, 1500)
+
+
+def test_a_single_device_reports_what_its_one_end_is():
+    kernel = host7(single_device=False, extra=[
+        link('nks1', 30, 0, up=False, addrgenmode='none', data=single(), gso_ipv4_max_size=196608)])
+    pair = Snapshot(kernel).pair('nks1')
+    assert (pair['up'], pair['link_local'], pair['gso_ipv4_max_size']) == (False, False, 196608)
+
+
+def test_a_single_devices_link_is_not_read_as_a_peer():
+    """A device whose index is what a single device reports as IFLA_LINK stays nothing of it."""
+    kernel = host7(single_device=False, extra=[link('nks1', 30, 12, data=single()),
+                                               link('dummy0', 12, kind='dummy')])
+    pair = Snapshot(kernel).pair('nks1')
+    assert (pair['peer_name'], pair['peer_ifindex'], pair['up']) == (None, None, True)
+
+
+def test_a_single_device_is_among_all_pairs_and_its_gso_limit_is_its_own():
+    snapshot = Snapshot(host7())
+    assert [p['name'] for p in snapshot.all_pairs()] == ['nk0', 'nk1', 'nks0', 'other0']
+    kernel = host7()
+    for found in kernel._links[None]:
+        if found['name'] == 'nks0':
+            found['tso_max_size'] = 65536
+    snapshot = Snapshot(kernel)
+    assert snapshot.tso_max_size(snapshot.pair('nks0')) == 65536
+    assert snapshot.tso_max_size(snapshot.pair('nk0')) == 524280
+    assert snapshot.tso_max_size() == 65536, 'a new pair: what every netkit device takes'
+
+
+def test_netkit_attributes_of_a_host_that_reports_pairing():
+    assert Snapshot(host7()).netkit_attributes() == {'primary', 'mode', 'policy', 'peer_policy', 'scrub',
+                                                     'peer_scrub', 'headroom', 'tailroom', 'pairing'}
+    assert 'pairing' not in Snapshot(host(rooms=True)).netkit_attributes()
 
 
 # ------------------------------------------------------------ link-local state
