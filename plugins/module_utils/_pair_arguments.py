@@ -174,6 +174,9 @@ def check_single(wanted):
 def mac_address(param, value):
     """A unicast MAC as the kernel reports it (lower case, colons); raise on anything else."""
     address = value.strip().lower().replace('-', ':')
+    if address.isdigit():
+        raise NetkitError('%s %r is a number, not a MAC address: YAML reads an unquoted MAC of decimal digits '
+                          "(such as 52:54:00:12:34:56) as a number; quote it ('52:54:00:12:34:56')" % (param, value))
     if not MAC_ADDRESS.match(address):
         raise NetkitError('%s %r is not a MAC address (six bytes in hex, such as 02:00:5e:10:00:01)' % (param, value))
     first = int(address[:2], 16)
@@ -188,8 +191,9 @@ def check_address_mode(wanted, mode):
     """MACs belong to L2 ends: in L3 mode the kernel refuses them (EOPNOTSUPP)."""
     asked = [key for key in MAC_ADDRESSES if wanted.get(key) is not None]
     if asked and mode != 'l2':
-        raise NetkitError('%s: netkit devices have MAC addresses in mode l2 only, and this pair is %s; '
-                          'set mode: l2 (a new pair) or drop %s' % (', '.join(asked), mode, ' and '.join(asked)))
+        raise NetkitError('%s: netkit devices have MAC addresses in mode l2 only, and this device is %s; '
+                          'set mode: l2 (with recreate: true for an existing device) or drop %s'
+                          % (', '.join(asked), mode, ' and '.join(asked)))
 
 
 def end_settings(pair, peer):

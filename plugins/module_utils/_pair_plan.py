@@ -99,6 +99,8 @@ def plan_one(snapshot, params):
         raise NetkitError('netkit primary %s has the peer %s, not %s; this task leaves that pair alone: '
                           'set peer_name: %s to manage it, or choose another name'
                           % (wanted['name'], before['peer_name'], wanted['peer_name'], before['peer_name']))
+    if before is not None and state == 'absent':
+        check_absent_matches(before, params)
     plan = Plan(wanted=wanted, before=before, state=state)
     if state == 'absent':
         plan.action = DELETE if before is not None else None
@@ -110,6 +112,9 @@ def plan_one(snapshot, params):
         changes, blocked = plan_pair(before, wanted)
         if blocked and not params.get('recreate'):
             raise NetkitError(blocked_message(wanted['name'], blocked))
+        if blocked and wanted['pairing'] == 'single' and before['policy'] != 'forward' and wanted['policy'] is None:
+            raise NetkitError('netkit pair %s has policy %s, and a single device only forwards: set policy: forward '
+                              'to re-create it as one' % (wanted['name'], before['policy']))
         if blocked:
             plan.action = RECREATE
             plan.wanted = carried_over(before, wanted)
@@ -117,6 +122,19 @@ def plan_one(snapshot, params):
             plan.action = CONFIGURE
             plan.wanted = kept_link_local(before, wanted, changes)
     return plan
+
+
+def check_absent_matches(before, params):
+    """Deleting touches only what the entry describes: a single device for an entry of a pair
+    (pairing pair, or a peer_name), or a pair for one of a single device, is left alone."""
+    single = before['pairing'] == 'single'
+    if single and (params.get('pairing') == 'pair' or params.get('peer_name') is not None):
+        raise NetkitError('%s is a single netkit device (no peer), and this task deletes a pair; it leaves the device '
+                          'alone: drop %s to delete it' % (before['name'], 'peer_name' if params.get('peer_name')
+                                                           is not None else 'pairing'))
+    if not single and params.get('pairing') == 'single':
+        raise NetkitError('%s is a netkit pair, and this task deletes a single device; it leaves the pair alone: drop '
+                          'pairing to delete it' % before['name'])
 
 
 def check_single_asked(wanted):
@@ -179,7 +197,8 @@ def check_supported(snapshot, wanted):
                               % (key, wanted[key], key))
     for key in ('numrxqueues', 'peer_numrxqueues'):
         if (wanted.get(key) or 0) > NETKIT_MAX_RX_QUEUES:
-            raise NetkitError('%s %d: netkit devices take at most %d RX queues' % (key, wanted[key], NETKIT_MAX_RX_QUEUES))
+            raise NetkitError('%s %d: netkit devices take at most %d RX queues from Linux 7.0 on; lower %s'
+                              % (key, wanted[key], NETKIT_MAX_RX_QUEUES, key))
 
 
 def check_changeable(snapshot, before, wanted):
@@ -221,6 +240,10 @@ def carried_over(before, wanted):
     MTUs, policies, link-local addresses, up or down)."""
     kept = dict((key, before.get(key)) for key in SETTINGS if before.get(key) is not None)
     kept.update((key, value) for key, value in wanted.items() if value is not None)
+    for size, ipv4_size in IPV4_OFFLOAD_SIZES:
+        if wanted.get(ipv4_size) is None and (wanted.get(size) or OFFLOAD_LEGACY_MAX_SIZE + 1) <= OFFLOAD_LEGACY_MAX_SIZE:
+            # As in place: the kernel sets the IPv4 size along with a general one up to 65536.
+            kept[ipv4_size] = wanted[size]
     if kept.get('pairing') == 'single':
         # A pair re-created as a single device keeps nothing of its peer, and forwards.
         kept.update((key, None) for key in PEER_SETTINGS + ('policy',) if wanted.get(key) is None)

@@ -26,8 +26,8 @@ description:
     and fails (deleting the pair it made) when the kernel did not apply a setting.
   - If creating or configuring a new pair fails halfway, the module deletes that pair again (by its
     interface index, never by name) and reports the original error. If a change to an existing pair
-    fails halfway, the module puts back what it had changed (up or down, MTU, policies, address
-    generation mode, the peer's namespace).
+    fails halfway, the module puts back what it had changed (up or down, MTUs, MACs, queue lengths, offload
+    sizes, policies, address generation mode, the peer's namespace).
 author:
   - xcnf.netkit contributors (@cassamajor)
 extends_documentation_fragment:
@@ -134,6 +134,8 @@ options:
         rewrite on hosts that run udev rules for all devices; datapaths such as Cilium set random MACs and
         keep them to avoid that.
       - Refused in V(l3) mode, where netkit devices have no MAC.
+      - Quote it in YAML. Unquoted, a MAC of decimal digits such as C(52:54:00:12:34:56) is read as a number,
+        which the module refuses with a hint.
     type: str
   peer_address:
     description:

@@ -68,6 +68,14 @@ def test_an_ipv4_size_stays_as_asked_when_the_general_one_drops_to_where_the_ker
     assert ns.links()['nk0p']['gso_ipv4_max_size'] == 60000 and outcome['after']['gso_ipv4_max_size'] == 60000
 
 
+def test_a_recreation_sets_the_ipv4_size_along_as_a_change_in_place_does(ns):
+    reconcile([{'name': 'nk0', 'gso_max_size': 196608, 'gso_ipv4_max_size': 196608}])
+    outcome = converge(ns, [{'name': 'nk0', 'mode': 'l2', 'gso_max_size': 60000, 'recreate': True}])[0]
+    assert outcome['recreated']
+    for end in ('nk0', 'nk0p'):
+        assert ns.links()[end]['gso_max_size'] == ns.links()[end]['gso_ipv4_max_size'] == 60000
+
+
 def test_queue_counts_are_set_at_creation(ns):
     converge(ns, [{'name': 'nk0', 'numrxqueues': 4, 'peer_numrxqueues': 8, 'numtxqueues': 1}])
     links = ns.links()

@@ -415,12 +415,12 @@ def test_desired_pair_normalises_the_macs_and_wants_them_different():
     (dict(), 'l3', None),
     (dict(address=None, peer_address=None), 'l3', None),
     (dict(address='02:00:5e:10:00:01'), 'l3',
-     'address: netkit devices have MAC addresses in mode l2 only, and this pair is l3; set mode: l2 (a new pair) '
-     'or drop address'),
+     'address: netkit devices have MAC addresses in mode l2 only, and this device is l3; set mode: l2 (with '
+     'recreate: true for an existing device) or drop address'),
     (dict(peer_address='02:00:5e:10:00:02'), 'l3', 'peer_address: netkit devices have MAC addresses in mode l2 only'),
     (dict(address='02:00:5e:10:00:01', peer_address='02:00:5e:10:00:02'), 'l3',
-     'address, peer_address: netkit devices have MAC addresses in mode l2 only, and this pair is l3; set mode: l2 '
-     '(a new pair) or drop address and peer_address'),
+     'address, peer_address: netkit devices have MAC addresses in mode l2 only, and this device is l3; set mode: l2 '
+     '(with recreate: true for an existing device) or drop address and peer_address'),
 ])
 def test_macs_belong_to_l2_ends(asked, mode, message):
     error = raised(pa.check_address_mode, asked, mode)
@@ -507,3 +507,10 @@ def test_a_single_device_has_no_peer_name_and_needs_no_room_for_one():
 def test_pairing_pair_takes_peer_options():
     wanted = pa.desired_pair(pair_params(name='nk0', pairing='pair', **PEER_OPTIONS))
     assert all(wanted[key] == value for key, value in PEER_OPTIONS.items())
+
+
+@pytest.mark.parametrize('value', ['41135085296', '0'])
+def test_a_mac_yaml_read_as_a_number_gets_the_quoting_hint(value):
+    """YAML 1.1 reads 52:54:00:12:34:56 unquoted as a base-60 integer; Ansible's str makes it digits."""
+    error = raised(pa.mac_address, 'address', value)
+    assert "'%s' is a number, not a MAC address" % value in str(error) and 'quote it' in str(error)

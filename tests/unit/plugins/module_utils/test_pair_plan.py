@@ -628,9 +628,9 @@ def test_a_single_device_claims_its_name_only():
     (dict(numtxqueues=2), 'numtxqueues 2: netkit devices have one TX queue from Linux 7.0 on; drop numtxqueues'),
     (dict(peer_numtxqueues=16),
      'peer_numtxqueues 16: netkit devices have one TX queue from Linux 7.0 on; drop peer_numtxqueues'),
-    (dict(numrxqueues=1025), 'numrxqueues 1025: netkit devices take at most 1024 RX queues'),
-    (dict(peer_numrxqueues=4096), 'peer_numrxqueues 4096: netkit devices take at most 1024 RX queues'),
-    (dict(pairing='single', numrxqueues=2048), 'numrxqueues 2048: netkit devices take at most 1024 RX queues'),
+    (dict(numrxqueues=1025), 'numrxqueues 1025: netkit devices take at most 1024 RX queues from Linux 7.0 on; lower numrxqueues'),
+    (dict(peer_numrxqueues=4096), 'peer_numrxqueues 4096: netkit devices take at most 1024 RX queues from Linux 7.0 on; lower peer_numrxqueues'),
+    (dict(pairing='single', numrxqueues=2048), 'numrxqueues 2048: netkit devices take at most 1024 RX queues from Linux 7.0 on; lower numrxqueues'),
 ])
 def test_linux_7_queue_rules_are_refused_before_anything(asked, message, release):
     assert refusal(host7(), entry(name='nk5', **asked)) == message
@@ -700,13 +700,14 @@ def test_a_single_device_becomes_a_pair_by_recreation():
 
 def test_a_pair_becomes_a_single_device_by_recreation():
     """Nothing of the peer is kept, nor the policy (a single device forwards); the primary's own settings are."""
-    [made] = plan(host7(), entry(name='nk1', pairing='single', recreate=True))
+    [made] = plan(host7(), entry(name='nk1', pairing='single', policy='forward', recreate=True))
     assert made.action == 'recreate'
     wanted = made.wanted
     assert wanted['pairing'] == 'single'
     for key in ('peer_name', 'peer_netns', 'peer_mtu', 'peer_txqueuelen', 'peer_policy', 'scrub', 'peer_scrub',
-                'peer_address', 'peer_numrxqueues', 'peer_numtxqueues', 'policy'):
+                'peer_address', 'peer_numrxqueues', 'peer_numtxqueues'):
         assert wanted[key] is None, key
+    assert wanted['policy'] == 'forward'
     assert (wanted['mode'], wanted['address'], wanted['mtu'], wanted['numrxqueues']) == ('l2', NK1_MAC, 9000, 1)
     assert device_keys(made) == [(None, 'nk1')]
     again = as_it_was(made)
@@ -717,7 +718,7 @@ def test_a_pair_becomes_a_single_device_by_recreation():
 # ------------------------------------------------------------ MACs
 
 def test_a_mac_needs_an_l2_pair():
-    message = 'address: netkit devices have MAC addresses in mode l2 only, and this pair is l3'
+    message = 'address: netkit devices have MAC addresses in mode l2 only, and this device is l3'
     assert refusal(host7(), entry(name='nk5', address='02:00:00:00:00:01')).startswith(message)
     assert refusal(host7(), entry(name='nk0', address='02:00:00:00:00:01')).startswith(message)
     assert refusal(host7(), entry(name='nk1', mode='l3', address=NK1_MAC, recreate=True)).startswith(message)
@@ -793,7 +794,7 @@ def test_check_mode_prediction_for_a_new_pair_says_pair():
 
 
 def test_check_mode_prediction_of_a_pair_recreated_as_a_single_device():
-    [made] = plan(host7(), entry(name='nk1', pairing='single', recreate=True))
+    [made] = plan(host7(), entry(name='nk1', pairing='single', policy='forward', recreate=True))
     after = predict_after(made.before, made.wanted)
     assert (after['pairing'], after['policy'], after['address'], after['mtu']) == ('single', 'forward', NK1_MAC, 9000)
     for key in ('peer_name', 'peer_netns', 'peer_ifindex', 'peer_mtu', 'peer_policy', 'peer_address',
@@ -861,3 +862,29 @@ def test_a_single_device_becomes_a_pair_only_with_a_free_peer_name():
 def test_a_single_device_becomes_a_pair_only_with_an_existing_peer_namespace(namespaces):
     message = refusal(host7(), entry(name='nks0', pairing='pair', peer_netns='red', recreate=True))
     assert "peer_netns: network namespace 'red' does not exist" in message
+
+
+def test_a_blackholing_pair_becomes_a_single_device_only_when_the_task_says_forward():
+    message = refusal(host7(), entry(name='nk1', pairing='single', recreate=True))
+    assert 'netkit pair nk1 has policy blackhole, and a single device only forwards: set policy: forward' in message
+
+
+@pytest.mark.parametrize('name, asked, message', [
+    ('nks0', dict(peer_name='nks0p'), 'nks0 is a single netkit device (no peer), and this task deletes a pair; it '
+                                      'leaves the device alone: drop peer_name'),
+    ('nks0', dict(pairing='pair'), 'drop pairing to delete it'),
+    ('nk1', dict(pairing='single'), 'nk1 is a netkit pair, and this task deletes a single device; it leaves the pair '
+                                    'alone: drop pairing'),
+])
+def test_absent_leaves_a_device_the_entry_does_not_describe_alone(name, asked, message):
+    assert message in refusal(host7(), entry(name=name, state='absent', **asked))
+    [gone] = plan(host7(), entry(name=name, state='absent'))
+    assert gone.action == 'delete'
+
+
+def test_a_recreation_sets_the_ipv4_size_along_with_the_general_one_as_in_place():
+    before = existing(gso_max_size=196608, gso_ipv4_max_size=196608, headroom=0)
+    wanted = carried_over(before, asked(gso_max_size=60000, headroom=64))
+    assert wanted['gso_ipv4_max_size'] == 60000
+    assert carried_over(before, asked(gso_max_size=60000, gso_ipv4_max_size=131072))['gso_ipv4_max_size'] == 131072
+    assert carried_over(before, asked(gso_max_size=131072))['gso_ipv4_max_size'] == 196608
