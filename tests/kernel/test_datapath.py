@@ -132,9 +132,11 @@ def test_a_pair_becomes_a_single_device_and_back_only_with_recreate(ns):
     blue = ns.peer()
     reconcile([{'name': 'nk0', 'peer_netns': blue, 'policy': 'blackhole', 'mtu': 9000}])
     fails(ns, [{'name': 'nk0', 'pairing': 'single'}], 'pairing is pair, the task wants single')
-    outcome = converge(ns, [{'name': 'nk0', 'pairing': 'single', 'recreate': True}])[0]
+    fails(ns, [{'name': 'nk0', 'pairing': 'single', 'recreate': True}],
+          'netkit pair nk0 has policy blackhole, and a single device only forwards: set policy: forward')
+    outcome = converge(ns, [{'name': 'nk0', 'pairing': 'single', 'policy': 'forward', 'recreate': True}])[0]
     assert netkit_pairing('nk0') == 1 and 'nk0p' not in ns.links(blue)
-    # What a single device can keep (its MTU) it keeps; the peer and the policy it cannot have are gone.
+    # What a single device can keep (its MTU) it keeps; the peer it cannot have is gone.
     assert ns.links()['nk0']['mtu'] == 9000 and netkit_info(ns.links()['nk0'])['policy'] == 'forward'
     assert outcome['recreated']
     fails(ns, [{'name': 'nk0'}], 'nk0 is a single netkit device (no peer); set pairing: single to manage it')
