@@ -26,7 +26,7 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._libbpf import (
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import KIND, describe_netlink_error
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_socket import Kernel
-from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import check_ifname
+from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import check_ifname, is_single
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_snapshot import Snapshot
 from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import NetlinkError
 
@@ -57,7 +57,7 @@ def resolve_primary(device, missing_ok=False):
             if link is None:
                 raise BpfError('device %s is a netkit peer whose primary is in another network namespace; give '
                                'the primary as device' % device)
-        single = link['netkit']['pairing'] == 'single'
+        single = is_single(link['netkit'])
         return {'name': link['name'], 'ifindex': link['index'], 'peer_ifindex': None if single else link['link'],
                 'single': single}
     except NetlinkError as exc:

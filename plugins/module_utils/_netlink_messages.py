@@ -24,7 +24,7 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitE
 from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import (
     IMPLIED_SETTINGS, KIND, NETKIT_ATTRIBUTES, SETTING_ATTRIBUTES, decode_value, encode_value, nla_name,
 )
-from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import end_settings
+from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import end_settings, is_single
 from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import HAS_PYROUTE2, attribute_ids, struct_format
 
 if HAS_PYROUTE2:
@@ -138,7 +138,7 @@ def create_request(wanted, netns_fd=None):
     """RTM_NEWLINK that creates a pair (or a single device), its ends down, and echoes the new primary."""
     def build():
         data = []
-        if wanted.get('pairing') != 'single':
+        if not is_single(wanted):
             peer = [['IFLA_IFNAME', wanted['peer_name']]] + new_end_attrs(wanted, peer=True)
             if netns_fd is not None:
                 peer.append(['IFLA_NET_NS_FD', netns_fd])

@@ -26,7 +26,7 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_messages impo
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_socket import open_netns
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import (
-    IPV4_OFFLOAD_SIZES, end_settings, has_no_ipv6,
+    IPV4_OFFLOAD_SIZES, end_settings, has_no_ipv6, is_single,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_plan import (
     CONFIGURE, CREATE, DELETE, RECREATE, as_it_was, plan_one,
@@ -113,7 +113,7 @@ class PairCreator:
         for wanted in self.created:
             mode = address_mode(wanted.get('link_local'))
             ends = [(None, wanted['name'], wanted.get('mtu'))]
-            if wanted.get('pairing') != 'single':
+            if not is_single(wanted):
                 ends.append((wanted['peer_netns'], wanted['peer_name'], wanted.get('peer_mtu')))
             for netns, name, mtu in ends:
                 end = steps.setdefault(netns, [])
@@ -136,9 +136,8 @@ class PairCreator:
             except NetkitError as exc:
                 raise NetkitError('netkit pair %s: %s' % (wanted['name'], exc))
             if wanted['up'] is not False and wanted.get('link_local'):
-                ends.append((None, primary['index'], 'mtu'))
-                if wanted.get('pairing') != 'single':
-                    ends.append((wanted['peer_netns'], primary['link'], 'peer_mtu'))
+                ends.extend(pair_ends({'ifindex': primary['index'], 'peer_netns': wanted['peer_netns'],
+                                       'peer_ifindex': None if is_single(wanted) else primary['link']}))
         return ends
 
     def delete_created(self):

@@ -123,10 +123,10 @@ def desired_pair(params):
     check_ifname('name', params['name'])
     wanted = dict((key, params.get(key)) for key in SETTINGS)
     wanted['name'] = params['name']
-    if wanted['pairing'] == 'single':
+    if is_single(wanted):
         check_single(wanted)
     # Deleting needs the primary only; a 15-byte name has no room for the default peer name.
-    if wanted['peer_name'] is None and params.get('state') != 'absent' and wanted['pairing'] != 'single':
+    if wanted['peer_name'] is None and params.get('state') != 'absent' and not is_single(wanted):
         wanted['peer_name'] = default_peer_name(params['name'])
     if wanted['peer_name'] is not None:
         check_ifname('peer_name', wanted['peer_name'])
@@ -158,6 +158,11 @@ def desired_pair(params):
                           % wanted['address'])
     check_link_local_mtu(wanted, wanted)
     return wanted
+
+
+def is_single(settings):
+    """Whether settings (a pair dict, wanted or read, or a device's netkit facts) are a single device's."""
+    return settings.get('pairing') == 'single'
 
 
 def check_single(wanted):

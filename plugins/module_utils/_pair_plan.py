@@ -25,7 +25,7 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_socket import
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import (
     GSO_SIZES, IPV4_OFFLOAD_SIZES, IPV6_MIN_MTU, MAC_ADDRESSES, OFFLOAD_LEGACY_MAX_SIZE, PEER_SETTINGS, QUEUES,
-    SETTINGS, check_address_mode, check_link_local_mtu, desired_pair,
+    SETTINGS, check_address_mode, check_link_local_mtu, desired_pair, is_single,
 )
 
 CREATE, CONFIGURE, RECREATE, DELETE = 'create', 'configure', 'recreate', 'delete'
@@ -87,14 +87,14 @@ def plan_one(snapshot, params):
     wanted = desired_pair(params)
     state = params.get('state') or 'present'
     before = snapshot.pair(wanted['name'])
-    if before is not None and before['pairing'] == 'single' and state == 'present':
+    if before is not None and is_single(before) and state == 'present':
         check_single_asked(wanted)
     elif before is not None and before['peer_name'] is None and state == 'present':
         raise NetkitError('the peer of netkit primary %s is in a network namespace without a name under %s (%s); '
                           'this collection manages peers beside the primary or in named namespaces only: '
                           'name it (ip netns attach NAME PID) or manage the pair another way'
                           % (wanted['name'], NETNS_RUN_DIR, before['peer_netns']))
-    if before is not None and 'single' not in (before['pairing'], wanted['pairing']) and (
+    if before is not None and not (is_single(before) or is_single(wanted)) and (
             before['peer_name'] != wanted['peer_name']) and (state == 'present' or params.get('peer_name') is not None):
         raise NetkitError('netkit primary %s has the peer %s, not %s; this task leaves that pair alone: '
                           'set peer_name: %s to manage it, or choose another name'
@@ -112,7 +112,7 @@ def plan_one(snapshot, params):
         changes, blocked = plan_pair(before, wanted)
         if blocked and not params.get('recreate'):
             raise NetkitError(blocked_message(wanted['name'], blocked))
-        if blocked and wanted['pairing'] == 'single' and before['policy'] != 'forward' and wanted['policy'] is None:
+        if blocked and is_single(wanted) and before['policy'] != 'forward' and wanted['policy'] is None:
             raise NetkitError('netkit pair %s has policy %s, and a single device only forwards: set policy: forward '
                               'to re-create it as one' % (wanted['name'], before['policy']))
         if blocked:
@@ -127,12 +127,12 @@ def plan_one(snapshot, params):
 def check_absent_matches(before, params):
     """Deleting touches only what the entry describes: a single device for an entry of a pair
     (pairing pair, or a peer_name), or a pair for one of a single device, is left alone."""
-    single = before['pairing'] == 'single'
+    single = is_single(before)
     if single and (params.get('pairing') == 'pair' or params.get('peer_name') is not None):
         raise NetkitError('%s is a single netkit device (no peer), and this task deletes a pair; it leaves the device '
                           'alone: drop %s to delete it' % (before['name'], 'peer_name' if params.get('peer_name')
                                                            is not None else 'pairing'))
-    if not single and params.get('pairing') == 'single':
+    if not single and is_single(params):
         raise NetkitError('%s is a netkit pair, and this task deletes a single device; it leaves the pair alone: drop '
                           'pairing to delete it' % before['name'])
 
@@ -161,7 +161,7 @@ def check_creatable(snapshot, wanted):
     check_supported(snapshot, wanted)
     check_address_mode(wanted, wanted['mode'] or 'l3')
     check_gso_max_size(snapshot, wanted)
-    if wanted['pairing'] != 'single':
+    if not is_single(wanted):
         check_new_peer(snapshot, wanted)
 
 
@@ -207,9 +207,9 @@ def check_changeable(snapshot, before, wanted):
     check_address_mode(wanted, wanted.get('mode') or before['mode'])
     check_link_local_mtu(wanted, before)
     check_gso_max_size(snapshot, wanted, before)
-    if wanted['pairing'] == 'single':
+    if is_single(wanted):
         return
-    if before['pairing'] == 'single':
+    if is_single(before):
         # Re-created as a pair: the peer is new.
         check_new_peer(snapshot, wanted)
         return
@@ -244,7 +244,7 @@ def carried_over(before, wanted):
         if wanted.get(ipv4_size) is None and (wanted.get(size) or OFFLOAD_LEGACY_MAX_SIZE + 1) <= OFFLOAD_LEGACY_MAX_SIZE:
             # As in place: the kernel sets the IPv4 size along with a general one up to 65536.
             kept[ipv4_size] = wanted[size]
-    if kept.get('pairing') == 'single':
+    if is_single(kept):
         # A pair re-created as a single device keeps nothing of its peer, and forwards.
         kept.update((key, None) for key in PEER_SETTINGS + ('policy',) if wanted.get(key) is None)
     if kept.get('mode') != 'l2':
@@ -269,7 +269,7 @@ def device_keys(plan):
     """(namespace, name) of each device an entry names: its primary, and its peer where it is known."""
     keys = [(None, plan.wanted['name'])]
     before = plan.before or {}
-    if plan.state == 'present' and plan.wanted.get('pairing') == 'single':
+    if plan.state == 'present' and is_single(plan.wanted):
         return keys
     if plan.state == 'present':
         netns = plan.wanted['peer_netns'] if plan.wanted['peer_netns'] is not None else before.get('peer_netns')
@@ -314,7 +314,7 @@ def predict_after(before, wanted):
     """The pair as it will be once wanted is applied (for check mode's diff)."""
     after = dict(before or {})
     after.update(dict((key, value) for key, value in wanted.items() if value is not None))
-    if before is None or before.get('pairing') == 'single':
+    if before is None or is_single(before):
         # What the kernel makes unasked (a single device re-created as a pair has no peer settings before).
         for key, default in (('pairing', 'pair'), ('mode', 'l3'), ('policy', 'forward'), ('peer_policy', 'forward'),
                              ('scrub', 'default'), ('peer_scrub', 'default')):
@@ -337,7 +337,7 @@ def predict_after(before, wanted):
                           and wanted['link_local'] != before.get('link_local')):
         after['addresses'] = after['peer_addresses'] = ['(chosen by the kernel when applied)'] \
             if wanted.get('link_local') else []
-    if after['pairing'] == 'single':
+    if is_single(after):
         # A single device has no peer, whatever the pair it replaces had.
         after.update((key, None) for key in PEER_SETTINGS + ('peer_ifindex', 'peer_addrgenmode'))
         after.update(policy='forward', peer_addresses=[])

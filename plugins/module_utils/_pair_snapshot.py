@@ -14,7 +14,7 @@ __metaclass__ = type
 
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
 from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import KIND, SETTING_ATTRIBUTES, reported
-from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import IPV6_MIN_MTU, OFFLOAD_SIZES
+from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import IPV6_MIN_MTU, OFFLOAD_SIZES, is_single
 
 # Link facts each end of a pair has of its own: the pair reports them as KEY and peer_KEY.
 END_FACTS = ('address', 'mtu', 'txqueuelen', 'numrxqueues', 'numtxqueues')
@@ -92,7 +92,7 @@ class Snapshot:
         return self.pair_from_primary(link)
 
     def pair_from_primary(self, link):
-        single = link['netkit']['pairing'] == 'single'
+        single = is_single(link['netkit'])
         peer_netns = None
         if link['link_netnsid'] is not None and not single:
             peer_netns = self.netns_name(link['link_netnsid'])
@@ -135,7 +135,7 @@ class Snapshot:
         any netkit device of a pair in the host namespace (a single device has no peer
         settings to report); None when there is none to read."""
         for link in self.links().values():
-            if link['kind'] == KIND and link['netkit']['pairing'] != 'single':
+            if link['kind'] == KIND and not is_single(link['netkit']):
                 return set(key for key, value in link['netkit'].items() if value is not None)
         return None
 

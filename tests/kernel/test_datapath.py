@@ -189,3 +189,23 @@ def test_a_link_the_kernel_refuses_leaves_no_pins(ns, monkeypatch):
         reconcile_attachments(params(name, programs=[{'name': 'observe_primary', 'attach': 'primary'}]), False)
     assert 'Operation not supported' in str(raised.value)
     assert not os.path.exists(os.path.join(PIN_ROOT, name))
+
+
+@needs_linux_7
+def test_absent_leaves_a_device_the_entry_does_not_describe_alone(ns):
+    reconcile([{'name': 'nks', 'pairing': 'single'}, {'name': 'nk0'}])
+    fails(ns, [{'name': 'nks', 'peer_name': 'nksp', 'state': 'absent'}], 'drop peer_name to delete it')
+    fails(ns, [{'name': 'nks', 'pairing': 'pair', 'state': 'absent'}], 'drop pairing to delete it')
+    fails(ns, [{'name': 'nk0', 'pairing': 'single', 'state': 'absent'}], 'nk0 is a netkit pair, and this task deletes')
+    converge(ns, [{'name': 'nks', 'state': 'absent'}, {'name': 'nk0', 'state': 'absent'}])
+    assert 'nks' not in ns.links() and 'nk0' not in ns.links()
+
+
+@needs_linux_7
+def test_a_single_device_becomes_a_pair_only_where_its_peer_can_be(ns):
+    reconcile([{'name': 'nks', 'pairing': 'single'}])
+    sh('ip', 'link', 'add', 'nksp', 'type', 'dummy')
+    fails(ns, [{'name': 'nks', 'pairing': 'pair', 'recreate': True}], 'peer_name nksp is taken: a dummy device')
+    fails(ns, [{'name': 'nks', 'pairing': 'pair', 'peer_name': 'nks-ctr', 'peer_netns': 'kt-none', 'recreate': True}],
+          "network namespace 'kt-none' does not exist")
+    assert netkit_pairing('nks') == 1

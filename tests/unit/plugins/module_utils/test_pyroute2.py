@@ -20,6 +20,9 @@ from hypothesis import strategies as st
 
 from ansible_collections.xcnf.netkit.plugins.module_utils import _pyroute2
 from ansible_collections.xcnf.netkit.plugins.module_utils import _netlink_messages as nm
+from ansible_collections.xcnf.netkit.tests.unit.plugins.module_utils.test_netkit_kind import (
+    attributes as raw_attributes,
+)
 from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import (
     NEWER_LINK_ATTRIBUTES, attribute_ids, ifinfmsg, ifinfveth, with_newer_link_attributes,
 )
@@ -32,16 +35,6 @@ IFLA_LINKINFO, IFLA_INFO_DATA, IFLA_NETKIT_PEER_INFO = 18, 2, 1
 PYROUTE2_IFINFMSG = _pyroute2._pyroute2_ifinfmsg
 PYROUTE2_IFINFVETH = _pyroute2._pyroute2_ifinfveth
 sizes = st.integers(0, 2 ** 32 - 1)
-
-
-def raw_attributes(data):
-    """{type: payload} of a run of netlink attributes (the test's own reader)."""
-    found, offset = {}, 0
-    while offset + 4 <= len(data):
-        length, number = struct.unpack_from('=HH', data, offset)
-        found[number & 0x3fff] = data[offset + 4:offset + length]
-        offset += (length + 3) & ~3
-    return found
 
 
 def explicit(table):
