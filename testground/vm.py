@@ -14,7 +14,8 @@ several VMs can run at once (one per directory).
 The build machines' own kernel has no netkit, so everything that touches netkit runs
 in here. The image is built with mmdebstrap from Debian's archive and cached outside
 the repository, keyed by a hash of its recipe. A run never modifies the image
-(qemu snapshot mode) and reaches the guest only through a loopback SSH forward.
+(qemu snapshot mode: what a run writes lasts until qemu exits, through the guest's own
+reboots) and reaches the guest only through a loopback SSH forward.
 """
 
 import argparse
@@ -160,7 +161,14 @@ def build_image():
                        stdout=subprocess.DEVNULL)
         shutil.rmtree(rootfs)
         (work / "recipe.json").write_text(json.dumps(RECIPE, indent=2, sort_keys=True) + "\n")
-        work.rename(target)
+        try:
+            work.rename(target)
+        except OSError:
+            # Another run built the same recipe meanwhile: its image is as good as this one.
+            if not (target / "disk.raw").exists():
+                raise
+            shutil.rmtree(work)
+            return target
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -386,7 +394,7 @@ class Testground:
             "-drive", f"file={image / 'disk.raw'},if=none,id=d0,format=raw,snapshot=on,cache=unsafe",
             "-device", "nvme,drive=d0,serial=netkit",
             "-nic", f"user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:22",
-            "-device", "virtio-rng-pci", "-display", "none", "-no-reboot",
+            "-device", "virtio-rng-pci", "-display", "none",
             "-serial", f"file:{self.state / 'console.log'}",
             # Lets down() find a qemu whose pid was never written (an interrupted up()).
             "-name", "xcnf-netkit-testground",

@@ -22,12 +22,13 @@ NEEDED = [
     "MANIFEST.json", "FILES.json", "README.md", "CHANGELOG.md", "meta/runtime.yml",
     "meta/execution-environment.yml", "meta/ee-requirements.txt", "meta/ee-bindep.txt",
     "roles/netkit/files/ipv6_observer.bpf.c", "roles/netkit/files/ipv6_observer.bpf.o",
+    "roles/netkit/files/netkit_boot.pyz", "plugins/module_utils/_boot.py",
     "roles/netkit/meta/argument_specs.yml", "plugins/module_utils/_pairs.py", "plugins/module_utils/_bpf_attach.py",
     "plugins/module_utils/_errors.py", "plugins/module_utils/_host_lock.py",
 ] + [str(path.relative_to(REPO)) for path in sorted((REPO / "plugins" / "modules").glob("*.py"))]
 # The development tree: test ground, scenarios, site sources, build outputs, caches.
 NOT_SHIPPED = [".venv/*", ".vm/*", ".tmp/*", ".ci/*", ".config/*", "testground/*", "molecule/*", "demo/*",
-               "docs/*", "ee/*", "tests/output/*", "*__pycache__*", "*.pyc", "Makefile", "requirements-dev.txt",
+               "docs/*", "ee/*", "tools/*", "tests/output/*", "*__pycache__*", "*.pyc", "Makefile", "requirements-dev.txt",
                "tests/kernel/files/*.bpf.o"]
 
 
