@@ -54,6 +54,8 @@ RECIPE = {
         "iproute2", "bpftool", "libbpf1", "iputils-ping",
         # The kernel suite (tests/kernel) runs inside the guest with these.
         "python3-pytest", "python3-hypothesis",
+        # Off at boot: the role scenario starts it to show that the role keeps it out of the pairs.
+        "network-manager",
     ],
     "dpkg_excludes": ["/usr/share/man/*", "/usr/share/doc/*", "/usr/share/locale/*"],
     "customize": [
@@ -67,6 +69,8 @@ RECIPE = {
         # Container interfaces are left to whoever made them, as on a real container host.
         'printf "[Match]\\nKind=netkit\\n[Link]\\nUnmanaged=yes\\n" > "$1/etc/systemd/network/05-netkit.network"',
         'chroot "$1" systemctl enable systemd-networkd',
+        'chroot "$1" systemctl disable NetworkManager.service NetworkManager-wait-online.service'
+        ' NetworkManager-dispatcher.service',
         'chroot "$1" systemctl mask systemd-networkd-wait-online.service apt-daily.timer'
         ' apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer man-db.timer',
         'printf "UseDNS no\\n" > "$1/etc/ssh/sshd_config.d/10-testground.conf"',

@@ -17,8 +17,6 @@ __metaclass__ = type
 
 import json
 import os
-import re
-import subprocess
 import sys
 
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError, error_message
@@ -33,24 +31,35 @@ HOOKS = ('primary', 'peer')
 # What Ansible's argument spec accepts for a bool, as the modules saw the entries.
 TRUE = ('y', 'yes', 'on', '1', 'true', 't')
 FALSE = ('n', 'no', 'off', '0', 'false', 'f')
-INTEGER = re.compile(r'^[+-]?[0-9]+$')
 
 
 def as_int(value):
-    if isinstance(value, bool):
-        raise ValueError('%r is not an integer' % value)
+    """An int as Ansible's check_type_int takes it: an int, an integral float, or a string
+    of either (Python's own syntax: '9000', '9_000', '9000.0', '9e3')."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError('%r is not an integer' % (value,))
     if isinstance(value, int):
         return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and INTEGER.match(value.strip()):
-        return int(value)
-    raise ValueError('%r is not an integer' % (value,))
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    try:
+        number = float(value)
+    except ValueError:
+        number = None
+    # is_integer() is False for a fraction, infinity and NaN alike.
+    if number is None or not number.is_integer():
+        raise ValueError('%r is not an integer' % (value,))
+    return int(number)
 
 
 def as_bool(value):
     if isinstance(value, bool):
         return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
     text = str(value).strip().lower()
     if text in TRUE:
         return True
@@ -92,20 +101,39 @@ def pair_entry(entry, position):
     return full
 
 
+def named(where, value):
+    """value as a name (a string), or the boot state's error at where."""
+    try:
+        return as_str(value)
+    except ValueError as exc:
+        raise NetkitError('%s of the boot state: %s' % (where, exc))
+
+
+def check_keys(where, entry, keys):
+    if not isinstance(entry, dict):
+        raise NetkitError('%s of the boot state must be a dict of %s' % (where, ', '.join(keys)))
+    wrong = sorted(set(entry) ^ set(keys))
+    if wrong:
+        raise NetkitError('%s of the boot state must have exactly %s; not %s' % (where, ', '.join(keys), ', '.join(wrong)))
+
+
 def attachment(entry, position):
     """One bpf entry: netkit_bpf's parameters for the role's attach of one pair."""
-    where = 'bpf[%d] of the boot state' % position
-    if not isinstance(entry, dict) or sorted(entry) != ['device', 'object', 'programs']:
-        raise NetkitError('%s must be a dict of device, object and programs' % where)
+    where = 'bpf[%d]' % position
+    check_keys(where, entry, ('device', 'object', 'programs'))
     programs = entry['programs']
-    if not isinstance(programs, list) or not programs or any(
-            not isinstance(program, dict) or sorted(program) != ['attach', 'name'] or program['attach'] not in HOOKS
-            for program in programs):
-        raise NetkitError('%s: programs must be a list of {name, attach} with attach primary or peer' % where)
+    if not isinstance(programs, list) or not programs:
+        raise NetkitError('%s of the boot state: programs must be a list of {name, attach}' % where)
+    for number, program in enumerate(programs):
+        check_keys('%s.programs[%d]' % (where, number), program, ('attach', 'name'))
+        if program['attach'] not in HOOKS:
+            raise NetkitError('%s.programs[%d] of the boot state: attach is %r, not primary or peer'
+                              % (where, number, program['attach']))
     if not isinstance(entry['object'], str) or not os.path.isabs(entry['object']):
-        raise NetkitError('%s: object must be an absolute path' % where)
-    return {'device': as_str(entry['device']), 'object': entry['object'], 'state': 'present', 'pin_path': None,
-            'programs': [{'name': as_str(program['name']), 'attach': program['attach']} for program in programs]}
+        raise NetkitError('%s of the boot state: object must be an absolute path' % where)
+    return {'device': named(where + '.device', entry['device']), 'object': entry['object'], 'state': 'present',
+            'pin_path': None, 'programs': [{'name': named('%s.programs[%d].name' % (where, number), program['name']),
+                                            'attach': program['attach']} for number, program in enumerate(programs)]}
 
 
 def read_state(text):
@@ -114,29 +142,35 @@ def read_state(text):
         state = json.loads(text)
     except ValueError as exc:
         raise NetkitError('the boot state is not JSON: %s' % exc)
-    if not isinstance(state, dict) or state.get('version') != STATE_VERSION:
+    version = state.get('version') if isinstance(state, dict) else None
+    if isinstance(version, bool) or version != STATE_VERSION:
         raise NetkitError('the boot state is not version %d of xcnf.netkit\'s (run the role again)' % STATE_VERSION)
     if sorted(state) != ['bpf', 'netns', 'pairs', 'version'] or not all(
             isinstance(state[key], list) for key in ('bpf', 'netns', 'pairs')):
         raise NetkitError('the boot state must have the lists netns, pairs and bpf')
-    for name in state['netns']:
-        check_netns_name(as_str(name))
+    netns = [named('netns[%d]' % position, name) for position, name in enumerate(state['netns'])]
+    for position, name in enumerate(netns):
+        try:
+            check_netns_name(name)
+        except NetkitError as exc:
+            raise NetkitError('netns[%d] of the boot state: %s' % (position, exc))
     pairs = [pair_entry(entry, position) for position, entry in enumerate(state['pairs'])]
     attachments = [attachment(entry, position) for position, entry in enumerate(state['bpf'])]
     names = [pair['name'] for pair in pairs]
     unlisted = sorted(set(entry['device'] for entry in attachments) - set(names))
     if unlisted:
         raise NetkitError('the boot state attaches programs to %s, which its pairs do not list' % ', '.join(unlisted))
-    return [as_str(name) for name in state['netns']], pairs, attachments
+    return netns, pairs, attachments
 
 
 def make_netns(name):
-    """Make a named namespace as `ip netns add` does, unless it exists; True when made."""
+    """Make a named namespace as `ip netns add` does (pyroute2's port of it), unless it
+    exists; True when made."""
+    from pyroute2 import netns as named_netns
+
     if os.path.exists(os.path.join(NETNS_DIR, name)):
         return False
-    done = subprocess.run(['ip', 'netns', 'add', name], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise NetkitError('ip netns add %s failed: %s' % (name, done.stderr.strip()))
+    named_netns.create(name)
     with open(NETNS_MARKER + name, 'w'):
         pass
     return True
@@ -202,9 +236,17 @@ def main(argv, log=stderr_log):
         log('usage: netkit_boot.pyz STATE_FILE')
         return 2
     try:
-        with open(argv[0]) as state:
-            netns, pairs, attachments = read_state(state.read())
-    except (OSError, NetkitError) as exc:
+        with open(argv[0], 'rb') as state:
+            text = state.read().decode('utf-8')
+    except OSError as exc:
         log(error_message(exc))
+        return 1
+    except UnicodeError:
+        log('the boot state %s is not UTF-8 text (run the role again)' % argv[0])
+        return 1
+    try:
+        netns, pairs, attachments = read_state(text)
+    except NetkitError as exc:
+        log(str(exc))
         return 1
     return 1 if Restore(log).run(netns, pairs, attachments) else 0
