@@ -33,8 +33,11 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "xcnf-netkit"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import vm  # noqa: E402  (the test ground tool beside this file: host packages, cache entries)
+
+REPO = vm.REPO
+CACHE = vm.CACHE
 LOCAL_CAS = Path("/usr/local/share/ca-certificates")
 
 # What shapes the root besides the releases and pins (given by make). Its hash, with
@@ -171,13 +174,10 @@ def build_root(cores, pins):
         return target
     if os.geteuid() != 0:
         raise ControllerError("building the controller root needs root (mmdebstrap --mode=root, chroot)")
-    for tool, package in (("mmdebstrap", "mmdebstrap"), ("unshare", "util-linux")):
-        if shutil.which(tool) is None:
-            log(f"installing {package}")
-            env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-            subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-            subprocess.run(["apt-get", "install", "-y", "-qq", package], check=True, env=env,
-                           stdout=subprocess.DEVNULL)
+    try:
+        vm.ensure_host_packages({"mmdebstrap": "mmdebstrap", "unshare": "util-linux"})
+    except vm.TestgroundError as exc:
+        raise ControllerError(str(exc))
     CACHE.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="build-controller-", dir=CACHE))
@@ -212,14 +212,7 @@ def build_root(cores, pins):
                                       stdout=subprocess.PIPE, text=True).stdout.splitlines()[0] for core in cores}
         (work / ".recipe.json").write_text(json.dumps(recipe(cores, pins), indent=2, sort_keys=True) + "\n")
         (work / ".complete").write_text(json.dumps(versions, indent=2, sort_keys=True) + "\n")
-        try:
-            work.rename(target)
-        except OSError:
-            # Another run built the same recipe meanwhile (the rename is what completes a root).
-            if not (target / ".complete").exists():
-                raise
-            shutil.rmtree(work)
-            return target
+        vm.publish(work, target, ".complete")
     except BaseException:
         remove_unmounted(work)
         raise

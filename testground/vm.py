@@ -115,8 +115,10 @@ def image_dir():
     return CACHE / f"trixie-{recipe_hash()}"
 
 
-def ensure_host_packages():
-    missing = sorted({pkg for cmd, pkg in HOST_PACKAGES.items() if shutil.which(cmd) is None})
+def ensure_host_packages(needed=None):
+    """Install with apt the Debian packages of the commands in needed ({command: package},
+    the test ground's by default) that this host lacks."""
+    missing = sorted({pkg for cmd, pkg in (needed or HOST_PACKAGES).items() if shutil.which(cmd) is None})
     if not missing:
         return
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
@@ -165,19 +167,23 @@ def build_image():
                        stdout=subprocess.DEVNULL)
         shutil.rmtree(rootfs)
         (work / "recipe.json").write_text(json.dumps(RECIPE, indent=2, sort_keys=True) + "\n")
-        try:
-            work.rename(target)
-        except OSError:
-            # Another run built the same recipe meanwhile: its image is as good as this one.
-            if not (target / "disk.raw").exists():
-                raise
-            shutil.rmtree(work)
-            return target
+        publish(work, target, "disk.raw")
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     log(f"image built in {time.monotonic() - started:.1f}s: {target}")
     return target
+
+
+def publish(work, target, complete):
+    """Rename a finished build (work) to its cache entry (target). When another run built the
+    same recipe meanwhile (target holds complete), that one is as good: work is removed."""
+    try:
+        work.rename(target)
+    except OSError:
+        if not (target / complete).exists():
+            raise
+        shutil.rmtree(work)
 
 
 def default_kernel_release(rootfs):
