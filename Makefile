@@ -85,6 +85,9 @@ chromium:
 	@command -v chromium >/dev/null || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The verdict objects differ only in the constant they define before including verdict.h.
+tests/kernel/files/verdict_next.bpf.o tests/kernel/files/verdict_drop.bpf.o: tests/kernel/files/verdict.h
+
 %.bpf.o: %.bpf.c | bpf-toolchain
 	clang $(BPF_CFLAGS) -c $< -o $@
 

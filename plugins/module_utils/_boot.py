@@ -109,18 +109,30 @@ def named(where, value):
         raise NetkitError('%s of the boot state: %s' % (where, exc))
 
 
-def check_keys(where, entry, keys):
+def check_keys(where, entry, keys, optional=()):
     if not isinstance(entry, dict):
         raise NetkitError('%s of the boot state must be a dict of %s' % (where, ', '.join(keys)))
-    wrong = sorted(set(entry) ^ set(keys))
+    wrong = sorted((set(entry) - set(optional)) ^ set(keys))
     if wrong:
-        raise NetkitError('%s of the boot state must have exactly %s; not %s' % (where, ', '.join(keys), ', '.join(wrong)))
+        raise NetkitError('%s of the boot state must have exactly %s%s; not %s'
+                          % (where, ', '.join(keys), ' (and maybe %s)' % ', '.join(optional) if optional else '',
+                             ', '.join(wrong)))
+
+
+def placement(where, given):
+    """netkit_bpf's placement as the role's run passed it (the module checked its values)."""
+    if not isinstance(given, dict) or set(given) - set(HOOKS):
+        raise NetkitError('%s.placement of the boot state must be a dict of primary and peer' % where)
+    for hook, spec in given.items():
+        if spec is not None:
+            check_keys('%s.placement.%s' % (where, hook), spec, (), ('position', 'program', 'program_id', 'link_id', 'pin'))
+    return given
 
 
 def attachment(entry, position):
     """One bpf entry: netkit_bpf's parameters for the role's attach of one pair."""
     where = 'bpf[%d]' % position
-    check_keys(where, entry, ('device', 'object', 'programs'))
+    check_keys(where, entry, ('device', 'object', 'programs'), ('placement',))
     programs = entry['programs']
     if not isinstance(programs, list) or not programs:
         raise NetkitError('%s of the boot state: programs must be a list of {name, attach}' % where)
@@ -132,8 +144,9 @@ def attachment(entry, position):
     if not isinstance(entry['object'], str) or not os.path.isabs(entry['object']):
         raise NetkitError('%s of the boot state: object must be an absolute path' % where)
     return {'device': named(where + '.device', entry['device']), 'object': entry['object'], 'state': 'present',
-            'pin_path': None, 'programs': [{'name': named('%s.programs[%d].name' % (where, number), program['name']),
-                                            'attach': program['attach']} for number, program in enumerate(programs)]}
+            'pin_path': None, 'placement': placement(where, entry.get('placement') or {}),
+            'programs': [{'name': named('%s.programs[%d].name' % (where, number), program['name']),
+                          'attach': program['attach']} for number, program in enumerate(programs)]}
 
 
 def read_state(text):

@@ -11,14 +11,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ctypes
 import errno
+import hashlib
 import os
 import stat
 import struct
 
 from ansible_collections.xcnf.netkit.plugins.module_utils._bpf_pins import map_pin_path
 from ansible_collections.xcnf.netkit.plugins.module_utils._libbpf import (
-    BPF_PROG_TYPE_SCHED_CLS, HOOKS, BpfError, program_info,
+    BPF_PROG_TYPE_SCHED_CLS, HOOKS, BpfError, map_info, program_info, program_map_ids,
 )
 
 ELF_MAGIC = b'\x7fELF'
@@ -65,6 +67,12 @@ def check_root_only(path, info, what):
         raise BpfError('%s %s is owned by uid %d with mode %o: another user could change what root loads; '
                        'keep objects in root\'s directories, writable by root only'
                        % (what, path, info.st_uid, stat.S_IMODE(info.st_mode)))
+
+
+def section_of(map_name):
+    """The section of one of an object's own maps: libbpf names them <object name>.<section>,
+    and the object's name is its file's, which the digest must not depend on."""
+    return map_name[map_name.index(b'.'):] if b'.' in map_name else map_name
 
 
 class LoadedObject:
@@ -123,7 +131,31 @@ class LoadedObject:
         return names
 
     def info(self, name):
-        return program_info(self.lib, self.lib.bpf_program__fd(self.programs[name]))
+        """The loaded program's id, tag, name and type, and the digest of what it was loaded from."""
+        fd = self.lib.bpf_program__fd(self.programs[name])
+        info = program_info(self.lib, fd)
+        info['digest'] = self._digest(fd, info['tag'])
+        return info
+
+    def _digest(self, fd, tag):
+        """sha256 of the program's tag (its instructions) and of the initial contents of the
+        object's own maps it reads (.rodata, .data, .bss), which the tag leaves out."""
+        used = program_map_ids(self.lib, fd)
+        digest = hashlib.sha256(b'tag ' + tag.encode())
+        internal = []
+        bpf_map = self.lib.bpf_object__next_map(self.obj, None)
+        while bpf_map:
+            if self.lib.bpf_map__is_internal(bpf_map):
+                internal.append(bpf_map)
+            bpf_map = self.lib.bpf_object__next_map(self.obj, bpf_map)
+        for section, bpf_map in sorted((section_of(self.lib.bpf_map__name(each)), each) for each in internal):
+            if map_info(self.lib, self.lib.bpf_map__fd(bpf_map))['id'] not in used:
+                continue
+            size = ctypes.c_size_t()
+            data = self.lib.bpf_map__initial_value(bpf_map, ctypes.byref(size))
+            contents = ctypes.string_at(data, size.value) if data else b''
+            digest.update(b'\0map %s %d\0' % (section, len(contents)) + contents)
+        return digest.hexdigest()
 
     def close(self):
         if self.obj:

@@ -18,11 +18,13 @@ import re
 import socket
 import time
 
-from ansible_collections.xcnf.netkit.plugins.module_utils._bpf_attach import attachments, resolve_primary
+from ansible_collections.xcnf.netkit.plugins.module_utils._bpf_attach import (
+    attachments_view, hook_entries, hook_view, resolve_primary,
+)
 from ansible_collections.xcnf.netkit.plugins.module_utils._bpf_pins import map_pin_path, pin_dir_of
 from ansible_collections.xcnf.netkit.plugins.module_utils._host_lock import reading_lock
 from ansible_collections.xcnf.netkit.plugins.module_utils._libbpf import (
-    BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_RINGBUF, RING_CALLBACK, BpfError, Libbpf, map_info,
+    HOOKS, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_RINGBUF, RING_CALLBACK, BpfError, Libbpf, map_info,
 )
 
 DIRECTIONS = ('to_peer', 'from_peer')
@@ -126,11 +128,16 @@ def read_observer(params):
 
 
 def _read_observer(lib, params):
-    if params.get('pin_path'):
-        pin_dir = pin_dir_of(params, None)
-    else:
-        pin_dir = pin_dir_of(params, resolve_primary(params['device'])['name'])
-    result = {'pin_path': pin_dir, 'attachments': attachments(lib, pin_dir), 'counters': None, 'events': []}
+    """The pin directory's links and, with a device, everything on its hooks in the order it runs."""
+    device = resolve_primary(params['device']) if params.get('device') else None
+    pin_dir = pin_dir_of(params, device and device['name'])
+    if device and device['single']:
+        raise BpfError('device %s is a single netkit device: no programs run on it' % device['name'])
+    # Without the device only the collection's own links are known, by their pins.
+    hooks = dict((hook, hook_entries(lib, device or {'ifindex': None}, hook, pin_dir)) for hook in HOOKS)
+    result = {'pin_path': pin_dir, 'attachments': attachments_view(hooks),
+              'hooks': dict((hook, hook_view(entries)) for hook, entries in hooks.items()) if device else None,
+              'counters': None, 'events': []}
     counters_pin = map_pin_path(pin_dir, params['counters_map'])
     if os.path.exists(counters_pin):
         result['counters'] = read_counters(lib, counters_pin)

@@ -5,7 +5,8 @@
 that keep it inside. Private to this collection.
 
 Changes when the pin layout or the rules of the pin tree change. Only entries named
-link_<hook> and map_<name> are ever removed, and a directory only when that empties it.
+link_<hook>_<program> (link_<hook> from before programs were lists), source_<hook>_<program>
+and map_<name> are ever removed, and a directory only when that empties it.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,6 +16,7 @@ __metaclass__ = type
 import ctypes
 import errno
 import os
+import re
 import stat
 
 from ansible_collections.xcnf.netkit.plugins.module_utils._libbpf import HOOKS, BpfError
@@ -22,8 +24,13 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._libbpf import HOOKS, 
 PIN_ROOT = '/sys/fs/bpf'
 DEFAULT_PIN_DIR = os.path.join(PIN_ROOT, 'xcnf-netkit')
 BPFFS_MAGIC = 0xcafe4a11
-# The entries of a pin directory this collection makes, and so the only ones it removes.
-LINK_PIN_NAMES = frozenset('link_' + hook for hook in HOOKS)
+# A program's name as a task gives it: a C function's, so that it can name pins.
+PROGRAM_NAME = re.compile(r'[A-Za-z_][A-Za-z0-9_]{0,127}')
+# The entries of a pin directory this collection makes, and so the only ones it removes: a
+# link per listed program (link_<hook> is the one link of a hook pinned by releases before
+# programs were lists), the record of what it was loaded from, and the object's maps.
+LINK_PIN = re.compile(r'link_(primary|peer)(?:_(%s))?' % PROGRAM_NAME.pattern)
+SOURCE_PIN = re.compile(r'source_(primary|peer)_(%s)' % PROGRAM_NAME.pattern)
 MAP_PIN_PREFIX = 'map_'
 
 
@@ -33,8 +40,19 @@ class Statfs(ctypes.Structure):
     _fields_ = [('f_type', ctypes.c_long), ('rest', ctypes.c_char * 248)]
 
 
-def link_pin_path(pin_dir, hook):
-    return os.path.join(pin_dir, 'link_' + hook)
+def link_pin_path(pin_dir, hook, program):
+    return os.path.join(pin_dir, 'link_%s_%s' % (hook, program))
+
+
+def source_pin_path(pin_dir, hook, program):
+    return os.path.join(pin_dir, 'source_%s_%s' % (hook, program))
+
+
+def check_program_names(names):
+    for name in names:
+        if not PROGRAM_NAME.fullmatch(name):
+            raise BpfError('programs: %r is not a program name (a C function\'s: letters, digits and "_", not starting '
+                           'with a digit, at most 128)' % name)
 
 
 def map_pin_path(pin_dir, name):
@@ -143,15 +161,26 @@ def managed_entries(pin_dir):
         if exc.errno == errno.ENOENT:
             return []
         raise
-    return sorted(name for name in names if name in LINK_PIN_NAMES or name.startswith(MAP_PIN_PREFIX))
+    return sorted(name for name in names
+                  if LINK_PIN.fullmatch(name) or SOURCE_PIN.fullmatch(name) or name.startswith(MAP_PIN_PREFIX))
 
 
-def leftovers(pin_dir, hooks_left):
-    """What remove_pin_dir() would remove once the hooks in hooks_left are the only ones
-    still attached: the map pins (and the directory, if that empties it) when no link is left."""
-    if hooks_left:
+def link_pins(pin_dir):
+    """{hook: [(pin name, listed program name, or None for a link_<hook> pin)]} of pin_dir."""
+    pins = dict((hook, []) for hook in HOOKS)
+    for name in managed_entries(pin_dir):
+        match = LINK_PIN.fullmatch(name)
+        if match:
+            pins[match.group(1)].append((name, match.group(2)))
+    return pins
+
+
+def leftovers(pin_dir, links_left):
+    """What remove_pin_dir() would remove once links_left links are the only ones still
+    pinned: the map pins (and the directory, if that empties it) when no link is left."""
+    if links_left:
         return []
-    entries = [name for name in managed_entries(pin_dir) if name not in LINK_PIN_NAMES]
+    entries = [name for name in managed_entries(pin_dir) if not LINK_PIN.fullmatch(name)]
     if os.path.isdir(pin_dir) and not set(os.listdir(pin_dir)) - set(managed_entries(pin_dir)):
         entries.append('.')
     return entries
@@ -160,7 +189,7 @@ def leftovers(pin_dir, hooks_left):
 def remove_pin_dir(pin_dir):
     """Once no link is pinned in pin_dir: unpin its maps, and remove the directory if that
     empties it (an entry this collection did not make is left, and so is the directory)."""
-    if any(name in LINK_PIN_NAMES for name in managed_entries(pin_dir)):
+    if any(LINK_PIN.fullmatch(name) for name in managed_entries(pin_dir)):
         return
     for name in managed_entries(pin_dir):
         os.unlink(os.path.join(pin_dir, name))
@@ -168,10 +197,10 @@ def remove_pin_dir(pin_dir):
         os.rmdir(pin_dir)
 
 
-def unpin_link(pin_dir, hook):
-    """Unpin a hook's link: with the last reference gone, the kernel detaches it."""
+def unpin(path):
+    """Remove a pin; False when it was not there."""
     try:
-        os.unlink(link_pin_path(pin_dir, hook))
+        os.unlink(path)
         return True
     except OSError as exc:
         if exc.errno == errno.ENOENT:

@@ -30,6 +30,13 @@ BPF_LINK_TYPE_NETKIT = 13
 BPF_MAP_TYPE_ARRAY = 2
 BPF_MAP_TYPE_RINGBUF = 27
 BPF_OBJ_NAME_LEN = 16
+# bpf_mprog's slots on a hook (BPF_MPROG_MAX): what a query needs room for.
+MPROG_SLOTS = 64
+# Attach flags (include/uapi/linux/bpf.h): place relative to a program or (BPF_F_LINK) a link.
+BPF_F_REPLACE = 1 << 2
+BPF_F_BEFORE = 1 << 3
+BPF_F_AFTER = 1 << 4
+BPF_F_LINK = 1 << 13
 LIBBPF_WARN = 0
 # How much of what libbpf logged (the verifier's log, for one) an error carries.
 LOG_LINES = 30
@@ -49,6 +56,29 @@ class BpfProgInfo(ctypes.Structure):
         ('load_time', ctypes.c_uint64), ('created_by_uid', ctypes.c_uint32), ('nr_map_ids', ctypes.c_uint32),
         ('map_ids', ctypes.c_uint64), ('name', ctypes.c_char * BPF_OBJ_NAME_LEN),
     ]
+
+
+class BpfNetkitOpts(ctypes.Structure):
+    """libbpf's struct bpf_netkit_opts: where a new link goes, and the hook revision it expects."""
+
+    _fields_ = [('sz', ctypes.c_size_t), ('flags', ctypes.c_uint32), ('relative_fd', ctypes.c_uint32),
+                ('relative_id', ctypes.c_uint32), ('expected_revision', ctypes.c_uint64)]
+
+
+class BpfProgQueryOpts(ctypes.Structure):
+    """libbpf's struct bpf_prog_query_opts: a hook's programs and links in order, and its revision."""
+
+    _fields_ = [('sz', ctypes.c_size_t), ('query_flags', ctypes.c_uint32), ('attach_flags', ctypes.c_uint32),
+                ('prog_ids', ctypes.POINTER(ctypes.c_uint32)), ('count', ctypes.c_uint32),
+                ('prog_attach_flags', ctypes.POINTER(ctypes.c_uint32)), ('link_ids', ctypes.POINTER(ctypes.c_uint32)),
+                ('link_attach_flags', ctypes.POINTER(ctypes.c_uint32)), ('revision', ctypes.c_uint64)]
+
+
+class BpfLinkUpdateOpts(ctypes.Structure):
+    """libbpf's struct bpf_link_update_opts: with BPF_F_REPLACE, swap only if old_prog_fd still runs."""
+
+    _fields_ = [('sz', ctypes.c_size_t), ('flags', ctypes.c_uint32), ('old_prog_fd', ctypes.c_uint32),
+                ('old_map_fd', ctypes.c_uint32)]
 
 
 class BpfNetkitLinkInfo(ctypes.Structure):
@@ -125,7 +155,7 @@ class Libbpf:
         'bpf_program__set_autoload': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_bool]),
         'bpf_program__set_expected_attach_type': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int]),
         'bpf_program__fd': (ctypes.c_int, [ctypes.c_void_p]),
-        'bpf_program__attach_netkit': (ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]),
+        'bpf_program__attach_netkit': (ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(BpfNetkitOpts)]),
         'bpf_map__name': (ctypes.c_char_p, [ctypes.c_void_p]),
         'bpf_map__is_internal': (ctypes.c_bool, [ctypes.c_void_p]),
         'bpf_map__set_pin_path': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p]),
@@ -133,6 +163,16 @@ class Libbpf:
         'bpf_link__open': (ctypes.c_void_p, [ctypes.c_char_p]),
         'bpf_link__update_program': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_void_p]),
         'bpf_link__destroy': (ctypes.c_int, [ctypes.c_void_p]),
+        'bpf_link__fd': (ctypes.c_int, [ctypes.c_void_p]),
+        'bpf_link_detach': (ctypes.c_int, [ctypes.c_int]),
+        'bpf_link_update': (ctypes.c_int, [ctypes.c_int, ctypes.c_int, ctypes.POINTER(BpfLinkUpdateOpts)]),
+        'bpf_prog_query_opts': (ctypes.c_int, [ctypes.c_int, ctypes.c_int, ctypes.POINTER(BpfProgQueryOpts)]),
+        'bpf_map__fd': (ctypes.c_int, [ctypes.c_void_p]),
+        'bpf_map__initial_value': (ctypes.c_void_p, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t)]),
+        'bpf_map_create': (ctypes.c_int, [ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32, ctypes.c_uint32,
+                                          ctypes.c_uint32, ctypes.c_void_p]),
+        'bpf_map_update_elem': (ctypes.c_int, [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint64]),
+        'bpf_obj_pin': (ctypes.c_int, [ctypes.c_int, ctypes.c_char_p]),
         'bpf_obj_get': (ctypes.c_int, [ctypes.c_char_p]),
         'bpf_obj_get_info_by_fd': (ctypes.c_int, [ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint32)]),
         'bpf_prog_get_fd_by_id': (ctypes.c_int, [ctypes.c_uint32]),
@@ -143,9 +183,13 @@ class Libbpf:
     }
 
     def __init__(self):
-        path = ctypes.util.find_library('bpf') or 'libbpf.so.1'
         try:
-            self.lib = ctypes.CDLL(path, use_errno=True)
+            # By its soname first: find_library() runs ldconfig, which costs more than the rest of a run.
+            self.lib = ctypes.CDLL('libbpf.so.1', use_errno=True)
+        except OSError:
+            self.lib = None
+        try:
+            self.lib = self.lib or ctypes.CDLL(ctypes.util.find_library('bpf') or 'libbpf.so.1', use_errno=True)
         except OSError:
             raise BpfError('libbpf is missing on this host: install libbpf1 (Debian/Ubuntu) or libbpf, '
                            'version %d.%d or newer' % LIBBPF_MIN)
@@ -202,6 +246,38 @@ def program_info(lib, fd):
     info = lib.object_info(fd, BpfProgInfo())
     return {'program_id': info.id, 'tag': bytes(info.tag).hex(), 'type': info.type,
             'program': info.name.decode('utf-8', 'replace')}
+
+
+def program_map_ids(lib, fd):
+    """The ids of the maps a loaded program uses."""
+    count = lib.object_info(fd, BpfProgInfo()).nr_map_ids
+    ids = (ctypes.c_uint32 * max(count, 1))()
+    info = BpfProgInfo(nr_map_ids=count, map_ids=ctypes.addressof(ids))
+    lib.object_info(fd, info)
+    return set(ids[:min(count, info.nr_map_ids)])
+
+
+def query_hook(lib, ifindex, hook):
+    """(revision, [(program id, link id or 0), ...] in the order they run) of a hook of the
+    netkit primary ifindex."""
+    programs = (ctypes.c_uint32 * MPROG_SLOTS)()
+    links = (ctypes.c_uint32 * MPROG_SLOTS)()
+    opts = BpfProgQueryOpts(sz=ctypes.sizeof(BpfProgQueryOpts), prog_ids=programs, link_ids=links, count=MPROG_SLOTS)
+    rc = lib.bpf_prog_query_opts(ifindex, HOOKS[hook], ctypes.byref(opts))
+    if rc != 0:
+        raise lib.error('reading what runs on the %s hook of ifindex %d' % (hook, ifindex), rc)
+    count = min(opts.count, MPROG_SLOTS)
+    return opts.revision, list(zip(programs[:count], links[:count]))
+
+
+def pinned_kind(fd):
+    """'link', 'prog' or 'map': what a BPF file descriptor holds (the kernel says so in its fdinfo)."""
+    with open('/proc/self/fdinfo/%d' % fd) as fdinfo:
+        keys = set(line.split(':', 1)[0] for line in fdinfo)
+    for kind in ('link', 'prog', 'map'):
+        if kind + '_type' in keys:
+            return kind
+    return None
 
 
 def link_info(lib, fd):

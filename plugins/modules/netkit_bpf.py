@@ -14,11 +14,22 @@ version_added: 0.1.0
 description:
   - Loads programs from a compiled BPF object on the target and attaches them to the V(primary) or
     V(peer) hook of a netkit pair with libbpf, through BPF links pinned in bpffs, so the attachment
-    outlives the module. Each hook of a pair takes one program managed by this module (per O(pin_path)).
+    outlives the module.
   - A V(primary) program runs on the packets the primary sends (towards the peer); a V(peer) program on
     the packets the peer sends (back towards the primary). Both attach through the primary.
-  - Idempotent by program tag, the hash the kernel computes over a program's instructions. A different
-    program for a hook is swapped into the hook's link in place, so the hook is never without a program.
+  - Each hook runs the programs listed for it one after another, in the order listed, at the place
+    O(placement) gives them among the programs other tools attached (Cilium, an observer, another
+    O(pin_path)). Those are never detached, swapped or moved; they are reported in RV(hooks).
+  - Idempotent by content. A link is up to date when its program was loaded from the same instructions
+    and the same initial contents of the object's own maps it reads (C(.rodata), C(.data), C(.bss)), since the
+    kernel's tag alone leaves out a rebuilt constant. What each link was loaded from is recorded beside its
+    pin (C(source_<hook>_<program>), a one-element map) and compared on every run.
+  - A changed program is swapped into its link in place (the hook is never without it), and only if the
+    link still runs the program that was read. A program that must move is attached at its new place
+    before its old link is detached, so it runs twice for a moment rather than not at all.
+  - Every attach expects the hook's revision as read. When another writer attached or detached a program
+    on the hook meanwhile, the kernel refuses it (ESTALE), the task fails saying so, and what the run had
+    attached or swapped is undone.
   - The object's maps are pinned beside the links (C(map_<name>)) and reused when the programs are swapped,
     so counters survive a swap.
   - bpffs is mounted on C(/sys/fs/bpf), mode 0700, when it is not.
@@ -59,13 +70,18 @@ options:
     type: path
   programs:
     description:
-      - The programs to attach, by their function names in the object.
-      - Required with O(state=present). With O(state=absent), the hooks to clear; all when omitted.
+      - The programs to attach, by their function names in the object. The order of the programs listed for
+        one hook is the order they run in; a program may be listed for both hooks, once each.
+      - Required with O(state=present). A hook not listed is left as it is. With O(state=absent), the hooks to
+        clear; all when omitted.
+      - A program of this collection's on a listed hook that the list no longer names is detached.
+      - A hook holds at most 63 programs (the kernel's limit), counting other tools' programs and, for a
+        moment, a program that moves twice; more is refused before anything changes.
     type: list
     elements: dict
     suboptions:
       name:
-        description: The program's name (its C function).
+        description: The program's name (its C function), of letters, digits and C(_).
         type: str
         required: true
       attach:
@@ -73,12 +89,67 @@ options:
         type: str
         choices: [primary, peer]
         required: true
+  placement:
+    description:
+      - Where the programs listed for a hook run among the programs of other tools there, per hook.
+      - Kept on every run. A program another tool attaches later next to them stays where it is, and
+        the collection's programs move back into place around it (V(first) and V(last) against another
+        tool that wants the same place would move them on every run).
+      - A missing anchor, one that names two programs, or one that is this collection's own link in this
+        O(pin_path) fails the task before anything changes.
+    type: dict
+    suboptions:
+      primary:
+        description: The primary hook's placement.
+        type: dict
+        suboptions:
+          position:
+            description:
+              - V(first) before every other program, V(last) after every other program, V(before) or V(after)
+                the one anchor given (O(placement.primary.program), O(placement.primary.program_id),
+                O(placement.primary.link_id) or O(placement.primary.pin)).
+            type: str
+            choices: [first, last, before, after]
+            default: last
+          program:
+            description: The anchor by program name (as the kernel keeps it, at most 15 characters).
+            type: str
+          program_id:
+            description: The anchor by program id.
+            type: int
+          link_id:
+            description: The anchor by link id.
+            type: int
+          pin:
+            description: The anchor by the bpffs path of its pinned link or program (below C(/sys/fs/bpf)).
+            type: path
+      peer:
+        description: The peer hook's placement, with the suboptions of O(placement.primary).
+        type: dict
+        suboptions:
+          position:
+            description: As O(placement.primary.position).
+            type: str
+            choices: [first, last, before, after]
+            default: last
+          program:
+            description: As O(placement.primary.program).
+            type: str
+          program_id:
+            description: As O(placement.primary.program_id).
+            type: int
+          link_id:
+            description: As O(placement.primary.link_id).
+            type: int
+          pin:
+            description: As O(placement.primary.pin).
+            type: path
   state:
     description:
-      - V(present) attaches (or swaps in) the programs; V(absent) unpins the hooks' links, which detaches
-        them, and once no link is left unpins the maps and removes the pin directory.
-      - Only what this module pins (C(link_primary), C(link_peer), C(map_*)) is ever removed; a directory
-        with anything else in it stays.
+      - V(present) attaches (or swaps in) the programs; V(absent) detaches the collection's links of the
+        hooks and unpins them, and once no link is left unpins the maps and removes the pin directory.
+      - Only what this module pins (C(link_<hook>_<program>), C(source_<hook>_<program>), C(map_*), and
+        C(link_<hook>) of earlier releases) is ever removed; a directory with anything else in it stays.
     type: str
     choices: [present, absent]
     default: present
@@ -103,6 +174,16 @@ EXAMPLES = r"""
       - {name: observe_primary, attach: primary}
       - {name: observe_peer, attach: peer}
 
+- name: Run a policy and then a counter on nk0's primary hook, both before Cilium's program there
+  xcnf.netkit.netkit_bpf:
+    device: nk0
+    object: /usr/local/lib/bpf/site.bpf.o
+    programs:
+      - {name: site_policy, attach: primary}
+      - {name: site_counter, attach: primary}
+    placement:
+      primary: {position: before, program: cil_from_contai}
+
 - name: Detach everything this collection attached to nk0
   xcnf.netkit.netkit_bpf:
     device: nk0
@@ -111,41 +192,86 @@ EXAMPLES = r"""
 
 RETURN = r"""
 attachments:
-  description: What runs on each hook after the task (in check mode, would run); null for an empty hook.
+  description:
+    - The collection's links on each hook after the task (in check mode, would be), in the order they run.
   returned: always
   type: dict
   contains:
     primary:
-      description: The primary hook's attachment.
-      type: dict
+      description: The primary hook's links.
+      type: list
+      elements: dict
       contains:
+        name:
+          description: The program as listed.
+          type: str
         program:
-          description: Program name (the kernel keeps 15 characters).
+          description: Program name as the kernel keeps it (15 characters).
           type: str
         tag:
           description: The program's tag.
           type: str
+        digest:
+          description: sha256 of what the program was loaded from (its tag and the initial contents of its maps).
+          type: str
         program_id:
-          description: The kernel's id of the program.
+          description: The kernel's id of the program (null in check mode for a program to be loaded).
           type: int
         link_id:
-          description: The kernel's id of the link (absent in check mode for a new attachment).
+          description: The kernel's id of the link (null in check mode for a new link).
           type: int
         link_pin:
           description: Path of the pinned link.
           type: str
-        ifindex:
-          description:
-            - Interface index of the end whose packets the program sees (for the peer hook, the peer's
-              index in its namespace).
-          type: int
     peer:
-      description: The peer hook's attachment, as above.
-      type: dict
+      description: The peer hook's links, as above.
+      type: list
+      elements: dict
   sample:
-    primary: {program: observe_primary, tag: 5b3c1f2e8d6a4c90, program_id: 41, link_id: 7,
-              link_pin: /sys/fs/bpf/xcnf-netkit/nk0/link_primary, ifindex: 12}
-    peer: null
+    primary: [{name: observe_primary, program: observe_primary, tag: 5b3c1f2e8d6a4c90, program_id: 41, link_id: 7,
+               digest: 9f2c0d7e3b1a4f6e8d5c2b0a9e7f6d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e,
+               link_pin: /sys/fs/bpf/xcnf-netkit/nk0/link_primary_observe_primary}]
+    peer: []
+hooks:
+  description:
+    - Everything on each hook of the pair after the task (in check mode, would be), in the order it runs,
+      the collection's links and other tools' programs alike.
+  returned: always
+  type: dict
+  contains:
+    primary:
+      description: The primary hook's programs in order.
+      type: list
+      elements: dict
+      contains:
+        program:
+          description: Program name as the kernel keeps it.
+          type: str
+        program_id:
+          description: Program id.
+          type: int
+        tag:
+          description: Program tag.
+          type: str
+        link_id:
+          description: Link id; null for a program attached without a link.
+          type: int
+        owned:
+          description: Whether it is this collection's link in O(pin_path).
+          type: bool
+        link_pin:
+          description: The pin of the collection's link; null for another tool's.
+          type: str
+    peer:
+      description: The peer hook's programs, as above.
+      type: list
+      elements: dict
+  sample:
+    primary:
+      - {program: observe_primary, program_id: 41, tag: 5b3c1f2e8d6a4c90, link_id: 7, owned: true,
+         link_pin: /sys/fs/bpf/xcnf-netkit/nk0/link_primary_observe_primary}
+      - {program: cil_from_contai, program_id: 12, tag: 0a1b2c3d4e5f6071, link_id: 3, owned: false, link_pin: null}
+    peer: []
 pin_path:
   description: The bpffs directory of the pins.
   returned: always
@@ -162,7 +288,18 @@ map_pins:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.xcnf.netkit.plugins.module_utils._module_errors import run_or_fail
-from ansible_collections.xcnf.netkit.plugins.module_utils._bpf_attach import diff_view, reconcile_attachments
+from ansible_collections.xcnf.netkit.plugins.module_utils._bpf_attach import (
+    attachments_view, diff_view, hook_view, reconcile_attachments,
+)
+
+
+PLACEMENT = dict(
+    position=dict(type='str', choices=['first', 'last', 'before', 'after'], default='last'),
+    program=dict(type='str'),
+    program_id=dict(type='int'),
+    link_id=dict(type='int'),
+    pin=dict(type='path'),
+)
 
 
 def main():
@@ -174,6 +311,8 @@ def main():
                 name=dict(type='str', required=True),
                 attach=dict(type='str', choices=['primary', 'peer'], required=True),
             )),
+            placement=dict(type='dict', options=dict((hook, dict(type='dict', options=PLACEMENT))
+                                                     for hook in ('primary', 'peer'))),
             state=dict(type='str', choices=['present', 'absent'], default='present'),
             pin_path=dict(type='path'),
         ),
@@ -183,7 +322,8 @@ def main():
     outcome = run_or_fail(module, reconcile_attachments, module.params, module.check_mode)
     module.exit_json(
         changed=outcome['changed'],
-        attachments=outcome['after'],
+        attachments=attachments_view(outcome['after']),
+        hooks=dict((hook, hook_view(entries)) for hook, entries in outcome['after'].items()),
         pin_path=outcome['pin_path'],
         map_pins=outcome['map_pins'],
         diff={'before': diff_view(outcome['before']), 'after': diff_view(outcome['after'])},

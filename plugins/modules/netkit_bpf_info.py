@@ -12,7 +12,8 @@ module: netkit_bpf_info
 short_description: Read what netkit_bpf attached to a pair, the IPv6 observer's counters and its events
 version_added: 0.1.0
 description:
-  - Reports the programs pinned on a pair's hooks by M(xcnf.netkit.netkit_bpf), the shipped IPv6 observer's
+  - Reports everything attached to a pair's hooks in the order it runs, which of it M(xcnf.netkit.netkit_bpf)
+    attached (pinned in O(pin_path)) and which other tools did, the shipped IPv6 observer's
     packet and byte counters per direction, and, with O(watch), the IPv6 events the observer puts in its
     ring buffer during that many seconds.
   - Reading events consumes them from the ring buffer, as any reader of a ring buffer does.
@@ -80,11 +81,29 @@ EXAMPLES = r"""
 
 RETURN = r"""
 attachments:
-  description: What runs on each hook (as M(xcnf.netkit.netkit_bpf) returns it); null for an empty hook.
+  description:
+    - The collection's links in the pin directory on each hook, in the order they run, as M(xcnf.netkit.netkit_bpf)
+      returns them.
   returned: always
   type: dict
-  sample: {primary: {program: observe_primary, tag: 7b9b29dcce69318b, program_id: 42, link_id: 5,
-                     link_pin: /sys/fs/bpf/xcnf-netkit/nk0/link_primary, ifindex: 6, hook: primary}, peer: null}
+  sample:
+    primary: [{name: observe_primary, program: observe_primary, tag: 7b9b29dcce69318b, program_id: 42, link_id: 5,
+               digest: 3d1f0c9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e,
+               link_pin: /sys/fs/bpf/xcnf-netkit/nk0/link_primary_observe_primary}]
+    peer: []
+hooks:
+  description:
+    - Everything attached to each hook of the pair in the kernel's order, the collection's links and other tools'
+      programs alike, as M(xcnf.netkit.netkit_bpf) returns it (C(owned) says whose).
+    - Null when only O(pin_path) is given, without O(device).
+  returned: always
+  type: dict
+  sample:
+    primary:
+      - {program: observe_primary, program_id: 42, tag: 7b9b29dcce69318b, link_id: 5, owned: true,
+         link_pin: /sys/fs/bpf/xcnf-netkit/nk0/link_primary_observe_primary}
+      - {program: cil_from_contai, program_id: 12, tag: 0a1b2c3d4e5f6071, link_id: 3, owned: false, link_pin: null}
+    peer: []
 pin_path:
   description: The pin directory read.
   returned: always
