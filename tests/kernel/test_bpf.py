@@ -42,6 +42,13 @@ def ping(address, device):
     return sh('ping', '-6', '-c', '3', '-i', '0.2', '-W', '1', '%s%%%s' % (address, device), check=False).returncode
 
 
+def one(hooks, hook):
+    """The collection's one link on a hook of a result, or None."""
+    owned = [entry for entry in hooks[hook] if entry['owner'] is not None]
+    assert len(owned) <= 1, owned
+    return owned[0] if owned else None
+
+
 def converge_bpf(arguments):
     """check -> apply -> apply again -> check again; returns the apply's outcome."""
     programs = attached(arguments['device'])
@@ -50,8 +57,8 @@ def converge_bpf(arguments):
     applied = _bpf_attach.reconcile_attachments(arguments, False)
     assert predicted['changed'] and applied['changed']
     for hook in _libbpf.HOOKS:
-        if predicted['after'][hook]:
-            assert predicted['after'][hook]['tag'] == applied['after'][hook]['tag']
+        assert [(entry['program'], entry['tag'], entry['owner'] is not None) for entry in predicted['after'][hook]] == \
+            [(entry['program'], entry['tag'], entry['owner'] is not None) for entry in applied['after'][hook]]
     again = _bpf_attach.reconcile_attachments(arguments, False)
     assert not again['changed'] and again['after'] == applied['after']
     assert not _bpf_attach.reconcile_attachments(arguments, True)['changed']
@@ -73,8 +80,8 @@ def test_the_observer_on_both_hooks_counts_both_directions(pair):
     applied = converge_bpf(params(name))
     pin_dir = applied['pin_path']
     assert pin_dir == '/sys/fs/bpf/xcnf-netkit/' + name
-    assert attached(name) == {'observe_primary': applied['after']['primary']['program_id'],
-                              'observe_peer': applied['after']['peer']['program_id']}
+    assert attached(name) == {'observe_primary': one(applied['after'], 'primary')['program_id'],
+                              'observe_peer': one(applied['after'], 'peer')['program_id']}
     assert sorted(applied['map_pins']) == [pin_dir + '/map_counters', pin_dir + '/map_ipv6_events']
     assert oct(os.stat(pin_dir).st_mode & 0o777) == '0o700'
     assert ping(made['peer_addresses'][0], name) == 0
@@ -83,7 +90,8 @@ def test_the_observer_on_both_hooks_counts_both_directions(pair):
     observed = _bpf_observer.read_observer({'device': name, 'pin_path': None, 'watch': 1, 'max_events': 100,
                                             'counters_map': 'counters', 'events_map': 'ipv6_events'})
     later = counters(pin_dir)
-    assert observed['attachments'] == applied['after']
+    assert observed['attachments'] == _bpf_attach.attachments_view(applied['after'])
+    assert observed['hooks'] == dict((hook, _bpf_attach.hook_view(entries)) for hook, entries in applied['after'].items())
     for position, direction in enumerate(('to_peer', 'from_peer')):
         assert seen[position]['packets'] <= observed['counters'][direction]['packets'] <= later[position]['packets']
         assert seen[position]['bytes'] <= observed['counters'][direction]['bytes'] <= later[position]['bytes']
@@ -96,16 +104,16 @@ def test_the_observer_on_both_hooks_counts_both_directions(pair):
 
 def test_a_swap_keeps_the_link_and_changes_what_runs(pair):
     ns, name, made = pair
-    first = _bpf_attach.reconcile_attachments(params(name), False)['after']
+    first = _bpf_attach.reconcile_attachments(params(name), False)
     dropping = converge_bpf(params(name, object=DROP_ALL, programs=[{'name': 'drop_all', 'attach': 'primary'}]))
-    assert dropping['after']['primary']['link_id'] == first['primary']['link_id']
-    assert dropping['after']['primary']['program'] == 'drop_all'
-    assert dropping['after']['peer'] == first['peer']
-    assert attached(name)['drop_all'] == dropping['after']['primary']['program_id']
+    assert one(dropping['after'], 'primary')['link_id'] == one(first['after'], 'primary')['link_id']
+    assert one(dropping['after'], 'primary')['program'] == 'drop_all'
+    assert one(dropping['after'], 'peer') == one(first['after'], 'peer')
+    assert attached(name)['drop_all'] == one(dropping['after'], 'primary')['program_id']
     assert ping(made['peer_addresses'][0], name) != 0
     counted = counters(dropping['pin_path'])[0]['packets']
     back = _bpf_attach.reconcile_attachments(params(name), False)
-    assert back['changed'] and back['after']['primary']['link_id'] == first['primary']['link_id']
+    assert back['changed'] and one(back['after'], 'primary')['link_id'] == one(first['after'], 'primary')['link_id']
     assert ping(made['peer_addresses'][0], name) == 0
     assert counters(back['pin_path'])[0]['packets'] >= counted + 3
 
@@ -113,14 +121,15 @@ def test_a_swap_keeps_the_link_and_changes_what_runs(pair):
 def test_absent_detaches_and_removes_the_pins_once(pair):
     ns, name, _made = pair
     applied = _bpf_attach.reconcile_attachments(params(name), False)
-    ids = [applied['after'][hook]['link_id'] for hook in _libbpf.HOOKS]
+    ids = [one(applied['after'], hook)['link_id'] for hook in _libbpf.HOOKS]
     gone = converge_bpf({'device': name, 'state': 'absent', 'programs': None, 'object': None, 'pin_path': None})
-    assert gone['after'] == {'primary': None, 'peer': None}
+    assert gone['after'] == {'primary': [], 'peer': []}
     assert attached(name) == {} and not set(ids) & set(kernel_links())
     assert not os.path.exists(applied['pin_path'])
     observed = _bpf_observer.read_observer({'device': name, 'pin_path': None, 'watch': 0, 'max_events': 100,
                                             'counters_map': 'counters', 'events_map': 'ipv6_events'})
-    assert observed['attachments'] == {'primary': None, 'peer': None} and observed['counters'] is None
+    assert observed['attachments'] == {'primary': [], 'peer': []} and observed['counters'] is None
+    assert observed['hooks'] == {'primary': [], 'peer': []}
 
 
 def test_the_peer_named_as_device_means_its_pair(ns):
@@ -134,16 +143,16 @@ def test_a_recreated_pair_gets_its_program_again_and_absent_cleans_up_after_a_de
     name = ns.bpf_device()
     program = [{'name': 'observe_primary', 'attach': 'primary'}]
     reconcile([{'name': name}])
-    first = _bpf_attach.reconcile_attachments(params(name, programs=program), False)['after']['primary']
+    first = one(_bpf_attach.reconcile_attachments(params(name, programs=program), False)['after'], 'primary')
     reconcile([{'name': name, 'state': 'absent'}])
     made = reconcile([{'name': name}])[0]['after']
     again = _bpf_attach.reconcile_attachments(params(name, programs=program), False)
-    assert again['changed'] and again['after']['primary']['ifindex'] == made['ifindex']
-    assert again['after']['primary']['link_id'] != first['link_id']
+    assert again['changed'] and attached(name) == {'observe_primary': one(again['after'], 'primary')['program_id']}
+    assert one(again['after'], 'primary')['link_id'] != first['link_id']
     reconcile([{'name': name, 'state': 'absent'}])
     absent = {'device': name, 'state': 'absent', 'programs': None, 'object': None, 'pin_path': None}
     removed = _bpf_attach.reconcile_attachments(absent, False)
-    assert removed['changed'] and removed['before']['primary'] and removed['after']['primary'] is None
+    assert removed['changed'] and removed['after'] == {'primary': [], 'peer': []}
     assert not _bpf_attach.reconcile_attachments(absent, False)['changed']
     assert not os.path.exists(removed['pin_path'])
 
@@ -159,7 +168,7 @@ def test_a_link_left_on_a_renamed_pair_is_not_in_place(ns):
     sh('ip', 'link', 'set', name + 'p', 'name', 'renamedp')
     made = reconcile([{'name': name}])[0]['after']
     outcome = _bpf_attach.reconcile_attachments(params(name, programs=program), False)
-    assert outcome['changed'] and outcome['after']['primary']['ifindex'] == made['ifindex']
+    assert outcome['changed'] and one(outcome['after'], 'primary')['program_id'] == attached(name)['observe_primary']
     assert 'observe_primary' in attached(name)
 
 
@@ -169,10 +178,19 @@ BAD = [
     ({'programs': [{'name': 'not_netkit', 'attach': 'primary'}], 'object': DROP_ALL},
      'is in section xdp, which is not a netkit program'),
     ({'programs': [{'name': 'rejected', 'attach': 'primary'}], 'object': DROP_ALL}, 'the kernel refused to load'),
-    ({'programs': [{'name': 'drop_all', 'attach': 'primary'}, {'name': 'drop_all_peer', 'attach': 'primary'}],
-      'object': DROP_ALL}, 'two programs for the primary hook'),
-    ({'programs': [{'name': 'drop_all', 'attach': 'primary'}, {'name': 'drop_all', 'attach': 'peer'}],
-      'object': DROP_ALL}, 'drop_all is listed twice'),
+    ({'programs': [{'name': 'drop_all', 'attach': 'primary'}, {'name': 'drop_all', 'attach': 'primary'}],
+      'object': DROP_ALL}, 'drop_all is listed twice for the primary hook'),
+    ({'programs': [{'name': '../x', 'attach': 'primary'}]}, 'is not a program name'),
+    ({'programs': [{'name': 'a' * 129, 'attach': 'primary'}]}, 'is not a program name'),
+    ({'placement': {'peer': {'position': 'first'}}, 'programs': [{'name': 'observe_primary', 'attach': 'primary'}]},
+     'placement.peer is set, but programs lists nothing for the peer hook'),
+    ({'placement': {'primary': {'position': 'before'}}}, 'before needs exactly one anchor'),
+    ({'placement': {'primary': {'position': 'first', 'program_id': 1}}}, 'first takes no anchor'),
+    ({'placement': {'primary': {'position': 'after', 'program': 'nothing_here'}}}, 'nothing of that program runs'),
+    ({'placement': {'primary': {'position': 'after', 'link_id': 2 ** 31}}}, 'nothing of that link id runs'),
+    ({'placement': {'primary': {'position': 'after', 'program': 'observe_primary'}}},
+     'is one of this collection\'s own links'),
+    ({'placement': {'primary': {'position': 'after', 'pin': '/tmp/x'}}}, 'is not a path below /sys/fs/bpf'),
     ({'pin_path': '/tmp/pins'}, 'is not a directory below /sys/fs/bpf'),
     ({'pin_path': '/sys/fs/bpf/../../tmp'}, 'is not a directory below /sys/fs/bpf'),
     ({'pin_path': '/sys/fs/bpf/a.b'}, 'cannot name a directory on bpffs'),
@@ -246,8 +264,9 @@ def test_absent_leaves_what_it_did_not_pin_and_reports_what_it_removed(pair):
     pin_dir = applied['pin_path']
     foreign = os.path.join(pin_dir, 'someone_elses')
     os.mkdir(foreign)
-    for hook in _libbpf.HOOKS:
-        os.unlink(os.path.join(pin_dir, 'link_' + hook))
+    for entry in os.listdir(pin_dir):
+        if entry.startswith('link_'):
+            os.unlink(os.path.join(pin_dir, entry))
     absent = {'device': name, 'state': 'absent', 'programs': None, 'object': None, 'pin_path': None}
     predicted = _bpf_attach.reconcile_attachments(absent, True)
     removed = _bpf_attach.reconcile_attachments(absent, False)
@@ -319,14 +338,15 @@ def test_a_replaced_object_file_changes_nothing_until_the_next_run(pair, tmp_pat
     program = [{'name': 'drop_all', 'attach': 'primary'}]
     with open(DROP_ALL, 'rb') as source:
         target.write_bytes(source.read())
-    first = _bpf_attach.reconcile_attachments(params(name, object=str(target), programs=program), False)['after']['primary']
+    first = one(_bpf_attach.reconcile_attachments(params(name, object=str(target), programs=program), False)['after'],
+                'primary')
     with open(OBSERVER, 'rb') as source:
         target.write_bytes(source.read())
     assert attached(name) == {'drop_all': first['program_id']}
     swapped = _bpf_attach.reconcile_attachments(params(name, object=str(target),
                                                        programs=[{'name': 'observe_primary', 'attach': 'primary'}]), False)
-    assert swapped['changed'] and swapped['after']['primary']['link_id'] == first['link_id']
-    assert attached(name) == {'observe_primary': swapped['after']['primary']['program_id']}
+    assert swapped['changed'] and one(swapped['after'], 'primary')['link_id'] == first['link_id']
+    assert attached(name) == {'observe_primary': one(swapped['after'], 'primary')['program_id']}
 
 
 @pytest.mark.parametrize('spoil', ['owner', 'mode', 'fifo', 'directory'])
@@ -367,6 +387,6 @@ def test_absent_for_a_pair_whose_name_bpffs_cannot_hold_is_a_no_op(ns):
     reconcile([{'name': 'nk.1'}])
     outcome = _bpf_attach.reconcile_attachments({'device': 'nk.1', 'state': 'absent', 'programs': None, 'object': None,
                                                  'pin_path': None}, False)
-    assert not outcome['changed'] and outcome['after'] == {'primary': None, 'peer': None}
+    assert not outcome['changed'] and outcome['after'] == {'primary': [], 'peer': []}
     with pytest.raises(NetkitError, match='cannot name a directory on bpffs'):
         _bpf_attach.reconcile_attachments(params('nk.1'), False)

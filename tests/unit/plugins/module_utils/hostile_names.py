@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xcnf.netkit contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Hostile strings and an independent oracle of interface names, for the validators' tests
-(test_pair_arguments.py, test_bpf_pins.py, test_bpf_attach.py; not a test module)."""
+"""Hostile strings and independent oracles of interface names and program names, for the
+validators' tests (test_pair_arguments.py, test_bpf_pins.py, test_bpf_attach.py; not a test module)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -61,6 +61,31 @@ valid_names = st.one_of(
     st.sampled_from(['nk0', 'a' * 14, 'a' * 15, 'ü' * 7, 'ü' * 6 + 'a', 'x.y', '-', '\u200b', '\U0001f600' * 3]),
     st.text(st.characters(codec='utf-8', exclude_categories=('Cc', 'Cs', 'Zs', 'Zl', 'Zp')), min_size=1, max_size=15)
     .map(lambda text: text.encode('utf-8')[:15].decode('utf-8', 'ignore')).filter(valid_ifname),
+)
+
+
+# The characters of a C identifier, as a program's name (it names pins) must be: ASCII only.
+IDENTIFIER_START = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_'
+IDENTIFIER_CHARACTERS = IDENTIFIER_START + '0123456789'
+
+
+def valid_program_name(name):
+    """A C identifier of 1 to 128 characters."""
+    return (1 <= len(name) <= 128 and name[0] in IDENTIFIER_START
+            and all(character in IDENTIFIER_CHARACTERS for character in name))
+
+
+# C identifiers of 1 to 128 characters.
+c_identifiers = st.builds(lambda first, rest: first + rest, st.sampled_from(IDENTIFIER_START),
+                          st.text(st.sampled_from(IDENTIFIER_CHARACTERS), max_size=127))
+# Program names good and bad: hostile text, C identifiers, C identifiers with something
+# hostile in them (or before, or after), and the edges of the rules.
+program_names = st.one_of(
+    hostile_text,
+    c_identifiers,
+    st.tuples(c_identifiers, hostile_text, st.integers(0, 130)).map(lambda t: t[0][:t[2]] + t[1] + t[0][t[2]:]),
+    st.sampled_from(['a' * 128, 'a' * 129, '_' * 128, 'A9' * 64, '9a', '_9', 'a-b', 'a.b', 'a b', 'a\nb', '\xe9',
+                     '\u0131', '\u212a']),
 )
 
 

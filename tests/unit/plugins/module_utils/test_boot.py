@@ -121,9 +121,9 @@ def test_the_state_the_role_writes_reads_back_typed_and_with_the_defaults():
     assert all(sorted(entry) == sorted(PAIR_ARGUMENT_SPEC) for entry in pairs)
     assert attachments == [
         {'device': 'nk0', 'object': OBJECT_DIR + '/nk0.bpf.o', 'state': 'present', 'pin_path': None,
-         'programs': OBSERVER_PROGRAMS},
+         'placement': {}, 'programs': OBSERVER_PROGRAMS},
         {'device': 'nk1', 'object': OBJECT_DIR + '/nk1.bpf.o', 'state': 'present', 'pin_path': None,
-         'programs': [{'name': 'count', 'attach': 'peer'}]},
+         'placement': {}, 'programs': [{'name': 'count', 'attach': 'peer'}]},
     ]
 
 
@@ -325,7 +325,7 @@ def test_the_first_bad_pair_entry_is_the_one_named():
     assert message.startswith('pairs[1] (nk1)') and 'mtu' in message
 
 
-EXACTLY_BPF = 'bpf[1] of the boot state must have exactly device, object, programs; not '
+EXACTLY_BPF = 'bpf[1] of the boot state must have exactly device, object, programs (and maybe placement); not '
 NOT_A_DICT_BPF = 'bpf[1] of the boot state must be a dict of device, object, programs'
 
 

@@ -3,10 +3,12 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """bpffs pin paths and the pin tree, module_utils/_bpf_pins.py.
 
-The checks that keep pins inside the bpffs mount meet hostile input (hypothesis): each
-raises BpfError with a message that starts with the parameter it is about, or accepts a
-path that meets the rules written out here. What the collection may make and remove in
-a pin directory is tried on directories of a tmp_path. No bpffs, no libbpf.
+The checks that keep pins inside the bpffs mount, and the program names that name pins,
+meet hostile input (hypothesis): each raises BpfError with a message that starts with the
+parameter it is about, or accepts what meets the rules written out here. The pin names
+(link_<hook>_<program>, link_<hook> of releases before lists, source_<hook>_<program>,
+map_<name>) are parsed back; what the collection may make and remove in a pin directory is
+tried on directories of a tmp_path. No bpffs, no libbpf.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import tempfile
 
 import pytest
 from hypothesis import example, given, settings
@@ -21,14 +24,14 @@ from hypothesis import strategies as st
 
 from ansible_collections.xcnf.netkit.plugins.module_utils import _bpf_pins
 from ansible_collections.xcnf.netkit.plugins.module_utils._bpf_pins import (
-    DEFAULT_PIN_DIR, LINK_PIN_NAMES, PIN_ROOT, check_owned_by_root, check_pin_names, check_pin_path, check_pin_tree,
-    is_bpffs, leftovers, link_pin_path, make_pin_dir, managed_entries, map_pin_path, pin_dir_of, remove_made_dirs,
-    remove_pin_dir, unpin_link,
+    DEFAULT_PIN_DIR, LINK_PIN, MAP_PIN_PREFIX, PIN_ROOT, SOURCE_PIN, check_owned_by_root, check_pin_names,
+    check_pin_path, check_pin_tree, check_program_names, is_bpffs, leftovers, link_pin_path, link_pins, make_pin_dir,
+    managed_entries, map_pin_path, pin_dir_of, remove_made_dirs, remove_pin_dir, source_pin_path, unpin,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
-from ansible_collections.xcnf.netkit.plugins.module_utils._libbpf import BpfError
+from ansible_collections.xcnf.netkit.plugins.module_utils._libbpf import HOOKS, BpfError
 from ansible_collections.xcnf.netkit.tests.unit.plugins.module_utils.hostile_names import (
-    has_surrogate, hostile_text, is_control, raised, valid_names,
+    c_identifiers, has_surrogate, hostile_text, is_control, program_names, raised, valid_names, valid_program_name,
 )
 
 CHECK = settings(max_examples=200, deadline=None)
@@ -131,10 +134,101 @@ def test_pins_are_on_bpffs():
 
 def test_pin_names_have_no_dots():
     # bpffs refuses names with a dot.
-    assert link_pin_path('/sys/fs/bpf/x', 'primary') == '/sys/fs/bpf/x/link_primary'
-    assert link_pin_path('/sys/fs/bpf/x', 'peer') == '/sys/fs/bpf/x/link_peer'
+    assert link_pin_path('/sys/fs/bpf/x', 'primary', 'observe_primary') == '/sys/fs/bpf/x/link_primary_observe_primary'
+    assert link_pin_path('/sys/fs/bpf/x', 'peer', 'count') == '/sys/fs/bpf/x/link_peer_count'
+    assert source_pin_path('/sys/fs/bpf/x', 'peer', 'count') == '/sys/fs/bpf/x/source_peer_count'
     assert map_pin_path('/sys/fs/bpf/x', 'counters') == '/sys/fs/bpf/x/map_counters'
-    assert LINK_PIN_NAMES == frozenset(['link_primary', 'link_peer'])
+    assert MAP_PIN_PREFIX == 'map_'
+
+
+# ------------------------------------------------------------ program names
+
+@CHECK
+@given(names=st.lists(program_names, max_size=3))
+@example(names=['observe_primary', 'observe_peer'])
+@example(names=['%d'])
+@example(names=['a\x00'])
+@example(names=['..'])
+@example(names=['a/b'])
+@example(names=['a\n'])
+@example(names=['\u0430'])
+@example(names=['a' * 129])
+@example(names=['a' * 128, '_' * 128])
+@example(names=[])
+def test_check_program_names_accepts_c_identifiers_only(names):
+    error = raised(check_program_names, names)
+    if all(valid_program_name(name) for name in names):
+        assert error is None
+        return
+    assert isinstance(error, BpfError)
+    assert str(error).startswith('programs: %r is not a program name' % next(
+        name for name in names if not valid_program_name(name)))
+    assert not any(is_control(c) for c in str(error)) and not has_surrogate(str(error))
+
+
+@pytest.mark.parametrize('name', ['%d', '%s', 'a\x00', '\x00', '.', '..', 'a..b', '/', 'a/b', '/etc', ' ', 'a b', 'a\t',
+                                  'a\n', '\u3000', 'ü', 'a\u200b', '\U0001f600', '\ud800', 'a' * 129, '', '0a', '-a'])
+def test_hostile_program_names_are_refused(name):
+    with pytest.raises(BpfError, match='^programs: '):
+        check_program_names(['fine', name])
+
+
+@pytest.mark.parametrize('name', ['a', '_', 'A', 'observe_primary', 'a' * 128, '_' + '9' * 127, 'cil_from_container'])
+def test_c_identifiers_up_to_128_are_program_names(name):
+    assert check_program_names([name]) is None
+
+
+# ------------------------------------------------------------ the names of the pins
+
+@CHECK
+@given(hook=st.sampled_from(sorted(HOOKS)), program=c_identifiers)
+def test_a_link_and_its_record_are_found_again_by_their_pin_names(hook, program):
+    link = os.path.basename(link_pin_path('/sys/fs/bpf/x', hook, program))
+    source = os.path.basename(source_pin_path('/sys/fs/bpf/x', hook, program))
+    assert LINK_PIN.fullmatch(link).groups() == (hook, program)
+    assert SOURCE_PIN.fullmatch(source).groups() == (hook, program)
+    assert not SOURCE_PIN.fullmatch(link) and not LINK_PIN.fullmatch(source)
+    assert not link.startswith(MAP_PIN_PREFIX) and not source.startswith(MAP_PIN_PREFIX)
+    check_pin_names('pin', [link, source])
+
+
+@pytest.mark.parametrize('name,groups', [
+    ('link_primary', ('primary', None)),
+    ('link_peer', ('peer', None)),
+    ('link_primary_observe_primary', ('primary', 'observe_primary')),
+    ('link_peer_a_b', ('peer', 'a_b')),
+    ('link_primary_peer', ('primary', 'peer')),
+    ('link_peer_' + 'a' * 128, ('peer', 'a' * 128)),
+    ('link_peer_' + 'a' * 129, None),
+    ('link_primary_', None),
+    ('link_primary_9a', None),
+    ('link_primary_a-b', None),
+    ('link_primary_a\n', None),
+    ('link_other', None),
+    ('link_', None),
+    ('link_primaryx', None),
+    ('Link_primary', None),
+    ('source_primary_a', None),
+    ('map_counters', None),
+])
+def test_link_pin_names(name, groups):
+    match = LINK_PIN.fullmatch(name)
+    assert (match.groups() if match else None) == groups
+
+
+@pytest.mark.parametrize('name,groups', [
+    ('source_primary_a', ('primary', 'a')),
+    ('source_peer_observe_peer', ('peer', 'observe_peer')),
+    ('source_peer', None),
+    ('source_primary', None),
+    ('source_primary_', None),
+    ('source_peer_' + 'a' * 129, None),
+    ('source_other_a', None),
+    ('link_primary_a', None),
+])
+def test_source_pin_names(name, groups):
+    match = SOURCE_PIN.fullmatch(name)
+    assert (match.groups() if match else None) == groups
 
 
 # ------------------------------------------------------------ what a pin directory holds
@@ -146,9 +240,10 @@ def fill(directory, *names):
     return str(directory)
 
 
-def test_managed_entries_are_link_and_map_pins_only(tmp_path):
-    pin_dir = fill(tmp_path / 'nk0', 'link_primary', 'link_peer', 'map_counters', 'link_other', 'mine', 'maps')
-    assert managed_entries(pin_dir) == ['link_peer', 'link_primary', 'map_counters']
+def test_managed_entries_are_link_source_and_map_pins_only(tmp_path):
+    pin_dir = fill(tmp_path / 'nk0', 'link_primary', 'link_peer_count', 'source_peer_count', 'map_counters',
+                   'link_other', 'link_peer_', 'source_peer', 'source_other_x', 'mine', 'maps', 'link_peer_a.b')
+    assert managed_entries(pin_dir) == ['link_peer_count', 'link_primary', 'map_counters', 'source_peer_count']
     assert managed_entries(str(tmp_path / 'missing')) == []
 
 
@@ -157,38 +252,96 @@ def test_managed_entries_of_a_file_is_an_error(tmp_path):
         managed_entries(fill(tmp_path / 'nk0', 'link_peer') + '/link_peer')
 
 
-@pytest.mark.parametrize('names,hooks_left,expected', [
-    (['link_primary', 'map_counters', 'map_events'], ['primary'], []),
+def test_link_pins_are_per_hook_with_the_listed_name(tmp_path):
+    pin_dir = fill(tmp_path / 'nk0', 'link_primary', 'link_primary_b', 'link_primary_a', 'link_peer_count',
+                   'source_peer_count', 'map_counters', 'link_other', 'mine')
+    assert link_pins(pin_dir) == {
+        'primary': [('link_primary', None), ('link_primary_a', 'a'), ('link_primary_b', 'b')],
+        'peer': [('link_peer_count', 'count')]}
+    assert link_pins(str(tmp_path / 'missing')) == {'primary': [], 'peer': []}
+
+
+@pytest.mark.parametrize('names,links_left,expected', [
+    (['link_primary_a', 'source_primary_a', 'map_counters', 'map_events'], ['primary'], []),
+    (['link_peer', 'map_counters'], ['peer'], []),
     (['map_counters', 'map_events'], [], ['map_counters', 'map_events', '.']),
-    (['map_counters', 'mine'], [], ['map_counters']),
-    (['link_peer', 'map_counters'], [], ['map_counters', '.']),
+    (['map_counters', 'source_peer_a', 'mine'], [], ['map_counters', 'source_peer_a']),
+    (['link_peer_a', 'source_peer_a', 'map_counters'], [], ['map_counters', 'source_peer_a', '.']),
+    (['link_peer', 'link_primary_b', 'map_counters'], [], ['map_counters', '.']),
+    (['link_other', 'map_counters'], [], ['map_counters']),
     ([], [], ['.']),
 ])
-def test_leftovers_are_the_maps_once_no_link_is_left(tmp_path, names, hooks_left, expected):
-    """What remove_pin_dir() would remove once only hooks_left stay attached (check mode's answer)."""
-    assert leftovers(fill(tmp_path / 'nk0', *names), hooks_left) == expected
+def test_leftovers_are_the_maps_and_records_once_no_link_is_left(tmp_path, names, links_left, expected):
+    """What remove_pin_dir() would remove once only the hooks in links_left keep link pins
+    (check mode's answer); the link pins themselves are not in it."""
+    assert leftovers(fill(tmp_path / 'nk0', *names), links_left) == expected
 
 
 def test_leftovers_of_a_missing_directory_are_none(tmp_path):
     assert leftovers(str(tmp_path / 'missing'), []) == []
 
 
-def test_remove_pin_dir_waits_for_the_last_link(tmp_path):
-    pin_dir = fill(tmp_path / 'nk0', 'link_peer', 'map_counters')
+@pytest.mark.parametrize('link', ['link_peer_count', 'link_peer'])
+def test_remove_pin_dir_waits_for_the_last_link(tmp_path, link):
+    pin_dir = fill(tmp_path / 'nk0', link, 'source_peer_count', 'map_counters')
     remove_pin_dir(pin_dir)
-    assert sorted(os.listdir(pin_dir)) == ['link_peer', 'map_counters']
-    assert unpin_link(pin_dir, 'peer') is True
-    assert unpin_link(pin_dir, 'peer') is False, 'already gone'
+    assert sorted(os.listdir(pin_dir)) == sorted([link, 'source_peer_count', 'map_counters'])
+    assert unpin(os.path.join(pin_dir, link)) is True
+    assert unpin(os.path.join(pin_dir, link)) is False, 'already gone'
     remove_pin_dir(pin_dir)
     assert not os.path.exists(pin_dir)
 
 
 def test_remove_pin_dir_leaves_what_it_did_not_make(tmp_path):
-    pin_dir = fill(tmp_path / 'nk0', 'map_counters', 'mine')
+    foreign = ['mine', 'link_other', 'source_peer', 'link_primary_', 'maps', 'link_peer_a.b']
+    pin_dir = fill(tmp_path / 'nk0', 'map_counters', 'source_primary_a', *foreign)
     remove_pin_dir(pin_dir)
-    assert os.listdir(pin_dir) == ['mine']
+    assert sorted(os.listdir(pin_dir)) == sorted(foreign)
     remove_pin_dir(str(tmp_path / 'missing'))
     assert not (tmp_path / 'missing').exists()
+
+
+@CHECK
+@given(names=st.lists(st.one_of(st.sampled_from(['link_primary', 'link_peer', 'link_primary_a', 'link_peer_b',
+                                                 'source_primary_a', 'source_peer_b', 'map_counters', 'map_x',
+                                                 'mine', 'link_other', 'source_peer', 'maps']),
+                                st.text(st.sampled_from('lmnk_aeprs'), min_size=1, max_size=12)),
+                      unique=True, max_size=6))
+def test_remove_pin_dir_does_what_leftovers_said(names):
+    """leftovers(pin_dir, []) is check mode's word for what remove_pin_dir() removes when no
+    other hook keeps a link; and nothing but the collection's pins ever goes."""
+    with tempfile.TemporaryDirectory() as root:
+        pin_dir = os.path.join(root, 'nk0')
+        os.mkdir(pin_dir)
+        for name in names:
+            open(os.path.join(pin_dir, name), 'w').close()
+        links = [name for name in names if LINK_PIN.fullmatch(name)]
+        said = leftovers(pin_dir, [])
+        remove_pin_dir(pin_dir)
+        if links:
+            assert sorted(os.listdir(pin_dir)) == sorted(names), 'a link is left: nothing goes'
+            return
+        kept = sorted(set(names) - set(said))
+        assert kept == sorted(name for name in names if not SOURCE_PIN.fullmatch(name)
+                              and not name.startswith(MAP_PIN_PREFIX))
+        if '.' in said:
+            assert not os.path.exists(pin_dir) and kept == []
+        else:
+            assert sorted(os.listdir(pin_dir)) == kept != []
+
+
+def test_unpin_says_whether_the_pin_was_there(tmp_path):
+    pin_dir = fill(tmp_path / 'nk0', 'link_peer_a')
+    assert unpin(os.path.join(pin_dir, 'link_peer_a')) is True
+    assert unpin(os.path.join(pin_dir, 'link_peer_a')) is False
+    assert unpin(str(tmp_path / 'missing' / 'link_peer_a')) is False
+    assert os.listdir(pin_dir) == []
+
+
+def test_unpin_of_a_directory_is_an_error(tmp_path):
+    with pytest.raises(OSError):
+        unpin(fill(tmp_path / 'nk0'))
+    assert os.path.isdir(str(tmp_path / 'nk0'))
 
 
 # ------------------------------------------------------------ the pin tree

@@ -2,8 +2,10 @@
 # Copyright: (c) 2026, xcnf.netkit contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The kernel's BPF structs and numbers as module_utils/_libbpf.py declares them, against
-the kernel's layout (include/uapi/linux/bpf.h), written out here; and how a libbpf error
-is worded. No libbpf call is made: loading and attaching are tested in the VM."""
+the kernel's layout (include/uapi/linux/bpf.h), and libbpf's option structs against its
+own (libbpf's bpf.h and libbpf.h, on a 64-bit host), written out here; how a hook's query
+is read back; and how a libbpf error is worded. No libbpf call is made: loading and
+attaching are tested in the VM."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -19,8 +21,12 @@ import pytest
 from ansible_collections.xcnf.netkit.plugins.module_utils import _libbpf
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
 from ansible_collections.xcnf.netkit.plugins.module_utils._libbpf import (
-    BpfError, BpfLinkInfo, BpfMapInfo, BpfNetkitLinkInfo, BpfProgInfo, Libbpf,
+    BpfError, BpfLinkInfo, BpfLinkUpdateOpts, BpfMapInfo, BpfNetkitLinkInfo, BpfNetkitOpts, BpfProgInfo,
+    BpfProgQueryOpts, Libbpf, query_hook,
 )
+
+# libbpf's option structs start with a size_t and hold pointers: their layout is LP64's.
+lp64 = pytest.mark.skipif(ctypes.sizeof(ctypes.c_void_p) != 8, reason="libbpf's option structs as laid out on LP64")
 
 
 def offset(structure, field):
@@ -60,6 +66,36 @@ def test_map_info_is_laid_out_as_the_kernels():
     assert BpfMapInfo.name.size == 16
 
 
+def layout(structure):
+    return [(field, offset(structure, field)) for field, _type in structure._fields_], ctypes.sizeof(structure)
+
+
+@lp64
+def test_netkit_opts_are_laid_out_as_libbpfs():
+    """struct bpf_netkit_opts {size_t sz; __u32 flags; __u32 relative_fd; __u32 relative_id;
+    __u64 expected_revision; size_t :0;}: libbpf reads as much as sz says."""
+    assert layout(BpfNetkitOpts) == ([('sz', 0), ('flags', 8), ('relative_fd', 12), ('relative_id', 16),
+                                      ('expected_revision', 24)], 32)
+    assert BpfNetkitOpts.expected_revision.size == 8
+
+
+@lp64
+def test_prog_query_opts_are_laid_out_as_libbpfs():
+    """struct bpf_prog_query_opts {size_t sz; __u32 query_flags; __u32 attach_flags; __u32 *prog_ids;
+    __u32 count (prog_cnt); __u32 *prog_attach_flags; __u32 *link_ids; __u32 *link_attach_flags;
+    __u64 revision; size_t :0;}."""
+    assert layout(BpfProgQueryOpts) == ([
+        ('sz', 0), ('query_flags', 8), ('attach_flags', 12), ('prog_ids', 16), ('count', 24),
+        ('prog_attach_flags', 32), ('link_ids', 40), ('link_attach_flags', 48), ('revision', 56)], 64)
+    assert (BpfProgQueryOpts.count.size, BpfProgQueryOpts.revision.size) == (4, 8)
+
+
+@lp64
+def test_link_update_opts_are_laid_out_as_libbpfs():
+    """struct bpf_link_update_opts {size_t sz; __u32 flags; __u32 old_prog_fd; __u32 old_map_fd; size_t :0;}."""
+    assert layout(BpfLinkUpdateOpts) == ([('sz', 0), ('flags', 8), ('old_prog_fd', 12), ('old_map_fd', 16)], 24)
+
+
 def test_a_name_the_kernel_fills_is_read_up_to_its_nul():
     info = BpfProgInfo()
     ctypes.memmove(ctypes.addressof(info) + 64, b'observe_primar\0', 15)
@@ -76,6 +112,60 @@ def test_bpf_numbers_are_the_kernels():
     assert (_libbpf.BPF_PROG_TYPE_SCHED_CLS, _libbpf.BPF_LINK_TYPE_NETKIT) == (3, 13)
     assert (_libbpf.BPF_MAP_TYPE_ARRAY, _libbpf.BPF_MAP_TYPE_RINGBUF) == (2, 27)
     assert _libbpf.BPF_OBJ_NAME_LEN == 16
+
+
+def test_attach_flags_are_the_kernels():
+    # BPF_F_REPLACE, BPF_F_BEFORE, BPF_F_AFTER, BPF_F_LINK of include/uapi/linux/bpf.h.
+    assert (_libbpf.BPF_F_REPLACE, _libbpf.BPF_F_BEFORE, _libbpf.BPF_F_AFTER, _libbpf.BPF_F_LINK) == (4, 8, 16, 8192)
+    assert _libbpf.MPROG_SLOTS == 64, 'BPF_MPROG_MAX'
+
+
+def test_the_attach_and_query_calls_take_the_option_structs():
+    signatures = Libbpf.SIGNATURES
+    assert signatures['bpf_program__attach_netkit'][1][2] is ctypes.POINTER(BpfNetkitOpts)
+    assert signatures['bpf_prog_query_opts'][1][2] is ctypes.POINTER(BpfProgQueryOpts)
+    assert signatures['bpf_link_update'][1][2] is ctypes.POINTER(BpfLinkUpdateOpts)
+
+
+# ------------------------------------------------------------ reading a hook back
+
+class QueryingLib:
+    """What query_hook() asks of a Libbpf: bpf_prog_query_opts() answered from data, as the kernel fills opts."""
+
+    def __init__(self, running, revision, rc=0):
+        self.running, self.revision, self.rc = running, revision, rc
+        self.asked = []
+
+    def bpf_prog_query_opts(self, target, attach_type, opts_ref):
+        opts = opts_ref._obj
+        self.asked.append((target, attach_type, opts.sz, opts.count))
+        if self.rc:
+            return self.rc
+        for slot, (program_id, link_id) in enumerate(self.running[:opts.count]):
+            opts.prog_ids[slot], opts.link_ids[slot] = program_id, link_id
+        opts.count, opts.revision = len(self.running), self.revision
+        return 0
+
+    def error(self, doing, code=None):
+        return BpfError('%s: %s' % (doing, os.strerror(-code)))
+
+
+def test_a_hook_is_read_in_the_order_it_runs_with_its_revision():
+    lib = QueryingLib([(31, 40), (32, 0), (33, 41)], revision=2 ** 40 + 5)
+    assert query_hook(lib, 7, 'peer') == (2 ** 40 + 5, [(31, 40), (32, 0), (33, 41)])
+    assert lib.asked == [(7, 55, ctypes.sizeof(BpfProgQueryOpts), 64)]
+    assert query_hook(QueryingLib([], revision=1), 7, 'primary') == (1, [])
+
+
+def test_a_hook_reported_longer_than_its_slots_is_read_to_the_last_slot():
+    running = [(100 + slot, 200 + slot) for slot in range(70)]
+    revision, read = query_hook(QueryingLib(running, revision=3), 7, 'primary')
+    assert read == running[:64]
+
+
+def test_a_query_the_kernel_refuses_says_which_hook():
+    with pytest.raises(BpfError, match='^reading what runs on the primary hook of ifindex 7: '):
+        query_hook(QueryingLib([], revision=1, rc=-errno.EINVAL), 7, 'primary')
 
 
 # ------------------------------------------------------------ errors
