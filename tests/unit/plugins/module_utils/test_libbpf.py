@@ -146,8 +146,8 @@ class QueryingLib:
         opts.count, opts.revision = len(self.running), self.revision
         return 0
 
-    def error(self, doing, code=None):
-        return BpfError('%s: %s' % (doing, os.strerror(-code)))
+    def error(self, doing, code=0):
+        return BpfError('%s: %s' % (doing, os.strerror(abs(code))))
 
 
 def test_a_hook_is_read_in_the_order_it_runs_with_its_revision():
