@@ -107,11 +107,6 @@ def placements(placement, listed):
     return result
 
 
-def end_index(device, hook):
-    """The ifindex a live link of hook reports: the primary's, or the peer's for the peer hook."""
-    return device['ifindex'] if hook == 'primary' else device['peer_ifindex']
-
-
 def running_program(lib, program_id):
     """{program, tag} of a loaded program, None values once it is gone."""
     fd = lib.bpf_prog_get_fd_by_id(program_id)
@@ -224,8 +219,7 @@ def kept_links(state, plan):
 
 
 def entry_view(entry):
-    return dict((key, entry[key]) for key in ('program', 'program_id', 'tag', 'link_id', 'link_pin')) \
-        if entry else None
+    return dict((key, entry[key]) for key in ('program', 'program_id', 'tag', 'link_id', 'link_pin'))
 
 
 def predicted(state, plan, hook, pin_dir, wanted):

@@ -160,8 +160,6 @@ class Libbpf:
         'bpf_map__is_internal': (ctypes.c_bool, [ctypes.c_void_p]),
         'bpf_map__set_pin_path': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p]),
         'bpf_link__pin': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p]),
-        'bpf_link__open': (ctypes.c_void_p, [ctypes.c_char_p]),
-        'bpf_link__update_program': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_void_p]),
         'bpf_link__destroy': (ctypes.c_int, [ctypes.c_void_p]),
         'bpf_link__fd': (ctypes.c_int, [ctypes.c_void_p]),
         'bpf_link_detach': (ctypes.c_int, [ctypes.c_int]),

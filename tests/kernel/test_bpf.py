@@ -172,6 +172,8 @@ def test_a_link_left_on_a_renamed_pair_is_not_in_place(ns):
     assert 'observe_primary' in attached(name)
 
 
+# A pin of the pair's own observer (its counters map), filled in per test.
+MAP_PIN = '{pins}/map_counters'
 BAD = [
     ({'object': '/nonexistent.o'}, 'does not exist on the target'),
     ({'programs': [{'name': 'nope', 'attach': 'primary'}], 'object': DROP_ALL}, 'has no program nope'),
@@ -191,6 +193,10 @@ BAD = [
     ({'placement': {'primary': {'position': 'after', 'program': 'observe_primary'}}},
      'is one of this collection\'s own links'),
     ({'placement': {'primary': {'position': 'after', 'pin': '/tmp/x'}}}, 'is not a path below /sys/fs/bpf'),
+    ({'placement': {'primary': {'position': 'after', 'pin': '/sys/fs/bpf/../../tmp/x'}}}, 'is not a path below'),
+    ({'placement': {'primary': {'position': 'after', 'pin': '/sys/fs/bpf/xcnf-netkit/none-such'}}},
+     'cannot open the pin'),
+    ({'placement': {'primary': {'position': 'after', 'pin': MAP_PIN}}}, 'holds a map, not a program or a link'),
     ({'pin_path': '/tmp/pins'}, 'is not a directory below /sys/fs/bpf'),
     ({'pin_path': '/sys/fs/bpf/../../tmp'}, 'is not a directory below /sys/fs/bpf'),
     ({'pin_path': '/sys/fs/bpf/a.b'}, 'cannot name a directory on bpffs'),
@@ -202,6 +208,7 @@ def test_bad_input_changes_nothing(pair, options, message):
     ns, name, _made = pair
     _bpf_attach.reconcile_attachments(params(name), False)
     programs, pins = attached(name), os.listdir(os.path.join(_bpf_pins.DEFAULT_PIN_DIR, name))
+    options = json.loads(json.dumps(options).replace('{pins}', os.path.join(_bpf_pins.DEFAULT_PIN_DIR, name)))
     for check in (True, False):
         with pytest.raises(NetkitError, match=message):
             _bpf_attach.reconcile_attachments(params(name, **options), check)

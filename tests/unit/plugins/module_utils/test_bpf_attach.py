@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.xcnf.netkit.plugins.module_utils import _bpf_attach
 from ansible_collections.xcnf.netkit.plugins.module_utils._bpf_attach import (
-    ANCHORS, PROGRAM_NAME_LEN, _reconcile_attachments, attachments_view, diff_view, end_index, hook_view, is_noop,
+    ANCHORS, PROGRAM_NAME_LEN, _reconcile_attachments, attachments_view, diff_view, hook_view, is_noop,
     kept_links, listed_by_hook, placements, predicted, resolve_primary,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._bpf_pins import link_pin_path
@@ -374,11 +374,6 @@ def test_check_mode_shows_what_the_hook_runs_once_the_plan_is_carried_out(hook, 
 
 
 # ------------------------------------------------------------ the ends
-
-def test_the_peer_hook_runs_on_the_peers_ifindex():
-    device = {'name': 'nk0', 'ifindex': 5, 'peer_ifindex': 4}
-    assert (end_index(device, 'primary'), end_index(device, 'peer')) == (5, 4)
-
 
 def test_the_kernel_keeps_15_characters_of_a_program_name():
     assert PROGRAM_NAME_LEN == 15, 'BPF_OBJ_NAME_LEN - 1'
