@@ -11,6 +11,7 @@ import platform
 import socket
 import struct
 import subprocess
+import time
 
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import PAIR_ARGUMENT_SPEC
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_plan import diff_view
@@ -105,11 +106,18 @@ class Namespaces:
     def state(self):
         """Everything a test may compare before and after: links and addresses, every namespace.
         Without operstate and the NO-CARRIER flag, which the kernel's linkwatch sets a moment after
-        a device comes up."""
-        return dict((netns, (dict((name, settled(link))
-                                  for name, link in self.links(netns).items()),
+        a device comes up; read once linkwatch has caught up, since the link-local address of an
+        end whose carrier came on is made by linkwatch's work, not by the request."""
+        deadline = time.monotonic() + LINKWATCH_WAIT
+        while True:
+            links = dict((netns, self.links(netns)) for netns in [None] + self.peers)
+            if time.monotonic() > deadline or not any(linkwatch_behind(link) for found in links.values()
+                                                      for link in found.values()):
+                break
+            time.sleep(0.02)
+        return dict((netns, (dict((name, settled(link)) for name, link in links[netns].items()),
                              self.link_local(netns)))
-                    for netns in [None] + self.peers)
+                    for netns in links)
 
 
 # (major, minor) of the running kernel.
@@ -143,6 +151,18 @@ def tlv(data, offset):
         found[kind & 0x3fff] = data[offset + 4:offset + length]
         offset += (length + 3) & ~3
     return found
+
+
+# Linkwatch runs an urgent event (a netkit end's carrier) at once, on a workqueue: under TCG
+# and a busy host, tens of milliseconds later.
+LINKWATCH_WAIT = 5
+
+
+def linkwatch_behind(link):
+    """Whether the kernel has a carrier for an up link that linkwatch has not acted on yet
+    (its operstate still says down)."""
+    flags = link.get('flags', [])
+    return 'UP' in flags and 'LOWER_UP' in flags and link.get('operstate') in ('DOWN', 'LOWERLAYERDOWN')
 
 
 def settled(link):
