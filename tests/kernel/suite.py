@@ -153,8 +153,8 @@ def tlv(data, offset):
     return found
 
 
-# Linkwatch runs an urgent event (a netkit end's carrier) at once, on a workqueue: under TCG
-# and a busy host, tens of milliseconds later.
+# Linkwatch handles a netkit end's carrier on a workqueue, after the request has returned: on
+# an idle guest before the next `ip` call, on a busy one later. A bound, not an expected wait.
 LINKWATCH_WAIT = 5
 
 
