@@ -363,9 +363,11 @@ def delete_as_group(kernel, snapshot, plans):
         if not isinstance(exc, GroupUnusable):
             raise
         return False
-    # A pair someone moved out of the group meanwhile is still there: deleted now (the others
-    # answer ENODEV at once).
-    for index, code in zip(moved, kernel.write(None, [delete_request(index) for index in moved])):
+    # A pair someone moved out of the group meanwhile is still there: deleted now, found by one
+    # read rather than by a request per pair (most of them would only answer ENODEV).
+    remaining = kernel.groups(None)
+    left = [index for index in moved if index in remaining]
+    for index, code in zip(left, kernel.write(None, [delete_request(index) for index in left])):
         if code not in (0, errno.ENODEV):
             raise_for('deleting netkit pair %s' % primaries[index]['name'], code)
     return True

@@ -225,6 +225,18 @@ def test_a_request_encodes_afresh_each_time(wanted, first, second, flags):
         assert header(one)[2] == request.flags | flags
 
 
+@CHECK
+@given(requests=st.lists(st.tuples(indexes, st.integers(0, 2 ** 32 - 1), st.sampled_from(['delete', 'group'])),
+                         min_size=1, max_size=6),
+       group=st.integers(1, 2 ** 32 - 1), flags=st.sampled_from([0, NLM_F_REQUEST | NLM_F_ACK]))
+def test_a_device_request_is_pyroute2s_encoding_with_its_index_and_sequence_number(requests, group, flags):
+    """Requests of one kind share one encoding, each with its own ifindex and sequence
+    number: byte for byte what pyroute2 encodes for the request afresh, in any order."""
+    for index, seq, kind in requests:
+        request = nm.delete_request(index) if kind == 'delete' else nm.group_request(index, group)
+        assert request.encode(seq, flags) == nm.Request.encode(request, seq, flags)
+
+
 @pytest.mark.parametrize('request_,msg_type,flags', [
     pytest.param(nm.create_request(dict(name='nk0', peer_name='nk0p')), RTM_NEWLINK,
                  NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO, id='create'),
