@@ -4,9 +4,10 @@
 
 Copies the collection as git lists it, with the compiled BPF objects, to
 /root/kernel-suite/ansible_collections/xcnf/netkit in the guest and runs pytest there as
-root with the guest's pyroute2 (Debian trixie's): the property tests in one pytest process,
-everything else in another beside it (the guest has two vCPUs), then the pairs tests once
-more with PyPI's newest pyroute2 (the controller venv's copy, requirements-dev.txt). With
+root with the guest's pyroute2 (Debian trixie's): the pairs property test in one pytest
+process, and beside it (the guest has two vCPUs) everything else, the pairs tests once more
+with PyPI's newest pyroute2 (the controller venv's copy, requirements-dev.txt), and the BPF
+property test. With
 pytest arguments (for example -k or -x, for the fast loop) it runs one pytest process with
 them instead. Exits with the worst exit code.
 """
@@ -23,7 +24,8 @@ GUEST_ROOT = "/root/kernel-suite"
 GUEST_COLLECTION = f"{GUEST_ROOT}/ansible_collections/xcnf/netkit"
 GUEST_PYPI = f"{GUEST_ROOT}/pypi"
 PYPI_TESTS = ["tests/kernel/test_pair.py", "tests/kernel/test_batches.py"]
-PROPERTY_TESTS = ["tests/kernel/test_property.py", "tests/kernel/test_bpf_property.py"]
+PAIRS_PROPERTY = "tests/kernel/test_property.py"
+BPF_PROPERTY = "tests/kernel/test_bpf_property.py"
 
 
 def collection_files():
@@ -42,15 +44,20 @@ def pytest(testground, paths, pytest_args, pythonpath=GUEST_ROOT, environment=""
     return done.returncode, done.stdout
 
 
-def examples_then_pypi(testground):
-    """Every test but the property tests, then the pairs tests with PyPI's pyroute2."""
-    code, output = pytest(testground, ["tests/kernel"], [f"--ignore={path}" for path in PROPERTY_TESTS])
+def beside_pairs_property(testground):
+    """Every test but the property tests, the pairs tests with PyPI's pyroute2, then the BPF
+    property test; the first failing step ends the run."""
+    code, output = pytest(testground, ["tests/kernel"], [f"--ignore={path}" for path in (PAIRS_PROPERTY, BPF_PROPERTY)])
     if code:
         return code, output
     vm.log("the pairs tests again, with PyPI's pyroute2")
-    again, more = pytest(testground, PYPI_TESTS, ["-q"], pythonpath=f"{GUEST_PYPI}:{GUEST_ROOT}",
-                         environment=f"XCNF_PYROUTE2_FROM={GUEST_PYPI}")
-    return again, output + more
+    code, more = pytest(testground, PYPI_TESTS, ["-q"], pythonpath=f"{GUEST_PYPI}:{GUEST_ROOT}",
+                        environment=f"XCNF_PYROUTE2_FROM={GUEST_PYPI}")
+    output += more
+    if code:
+        return code, output
+    code, more = pytest(testground, [BPF_PROPERTY], [])
+    return code, output + more
 
 
 def main(pytest_args, testground=None):
@@ -67,10 +74,11 @@ def main(pytest_args, testground=None):
         code, output = pytest(testground, ["tests/kernel"], pytest_args)
         print(output, end="", flush=True)
         return code
-    # The guest has two vCPUs, and one pytest process keeps one busy: the property tests run
-    # beside the rest (each test has its own namespace and names, and runs take turns on the lock).
+    # The guest has two vCPUs, and one pytest process keeps one busy: the pairs property test
+    # (2,000 reconcile calls) takes about as long as all the rest, and runs beside it (each test
+    # has its own namespace and names, and runs take turns on the lock).
     with ThreadPoolExecutor(2) as pool:
-        runs = [pool.submit(examples_then_pypi, testground), pool.submit(pytest, testground, PROPERTY_TESTS, [])]
+        runs = [pool.submit(beside_pairs_property, testground), pool.submit(pytest, testground, [PAIRS_PROPERTY], [])]
         results = [run.result() for run in runs]
     for code, output in results:
         print(output, end="", flush=True)
