@@ -104,9 +104,10 @@ class DeviceRequest(Request):
     ENCODED = {}
 
     def __init__(self, msg_type, index, attrs=()):
-        Request.__init__(self, msg_type, 0, lambda: _link(index=index, attrs=attrs))
+        frozen = tuple(tuple(attr) for attr in attrs)
+        Request.__init__(self, msg_type, 0, lambda: _link(index=index, attrs=[list(attr) for attr in frozen]))
         self.index = index
-        self.key = (msg_type, tuple(tuple(attr) for attr in attrs))
+        self.key = (msg_type, frozen)
 
     def encode(self, seq, flags=0):
         key = self.key + (self.flags | flags,)

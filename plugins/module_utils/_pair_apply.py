@@ -363,14 +363,35 @@ def delete_as_group(kernel, snapshot, plans):
         if not isinstance(exc, GroupUnusable):
             raise
         return False
-    # A pair someone moved out of the group meanwhile is still there: deleted now, found by one
-    # read rather than by a request per pair (most of them would only answer ENODEV).
-    remaining = kernel.groups(None)
-    left = [index for index in moved if index in remaining]
+    left = missed_by_group_delete(kernel, primaries, moved)
     for index, code in zip(left, kernel.write(None, [delete_request(index) for index in left])):
         if code not in (0, errno.ENODEV):
             raise_for('deleting netkit pair %s' % primaries[index]['name'], code)
     return True
+
+
+def missed_by_group_delete(kernel, primaries, moved):
+    """The moved primaries still there after the group delete (someone moved them out of the
+    group at the last moment): found by one read of the groups, rather than by a delete request
+    per pair (most would only answer ENODEV), and confirmed by the links, so that a device that
+    took a freed ifindex meanwhile is left alone. When the reads fail, every moved primary,
+    deleted by its ifindex as before the group was used (the group delete cannot be undone)."""
+    try:
+        remaining = kernel.groups(None)
+        left = [index for index in moved if index in remaining]
+        if not left:
+            return []
+        links = dict((link['index'], link) for link in kernel.links(None))
+    except (NetkitError, NetlinkError):
+        return moved
+    return [index for index in left if same_primary(links.get(index), primaries[index])]
+
+
+def same_primary(link, primary):
+    """Whether link is still the primary the snapshot had: a netkit primary with the same peer
+    (its name may have changed)."""
+    return (link is not None and link['kind'] == KIND and link['netkit']['primary']
+            and link['link'] == primary['link'])
 
 
 def put_back(kernel, group, links):

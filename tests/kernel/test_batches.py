@@ -4,9 +4,11 @@
 
 Where a failure must come from the kernel halfway through a run, the test interferes
 from outside at that point (a device takes a name the run is about to use), as another
-program on the host would; the kernel itself is never faked.
+program on the host would; the kernel itself is never faked. Where no outside act can make
+the kernel fail a read at that point, the run's own read is made to fail instead.
 """
 
+import errno
 
 import pytest
 
@@ -241,8 +243,52 @@ def test_a_pair_moved_out_of_the_group_before_the_delete_is_deleted_all_the_same
         sh('ip', 'link', 'set', 'nksa', 'group', 'default')
         return group_delete_request(group)
     monkeypatch.setattr(_pair_apply, 'group_delete_request', moved_out_first)
+    nksa = ns.links()['nksa']['ifindex']
     sent = deletions_sent(monkeypatch)
     outcomes = reconcile([{'name': 'nksa', 'state': 'absent'}, {'name': 'nksb', 'state': 'absent'}])
     assert all(o['changed'] for o in outcomes)
-    assert [code for _index, code in sent] == [0, 0] and sent[1][0] != 0, 'the group, then the pair it missed'
+    assert sent == [(0, 0), (nksa, 0)], 'the group, then the pair it missed'
+    assert sorted(name for name in ns.links() if name != 'lo') == ['keep', 'keepp']
+
+
+def after_the_group_delete(monkeypatch, then):
+    """Call then() when the run reads the groups after its group delete (its second read of them)."""
+    groups = _netlink_socket.Kernel.groups
+    reads = []
+
+    def second_read_late(self, netns=None):
+        reads.append(netns)
+        if len(reads) == 2:
+            then()
+        return groups(self, netns)
+    monkeypatch.setattr(_netlink_socket.Kernel, 'groups', second_read_late)
+
+
+def test_a_device_taking_a_deleted_pairs_ifindex_is_left_alone(ns, monkeypatch):
+    """Another program creates a device with the ifindex a deleted pair had, just after the group
+    delete: the run's look for pairs the group delete missed finds the index, sees another device
+    there, and leaves it."""
+    reconcile([{'name': 'nksa'}, {'name': 'nksb'}])
+    nksa = ns.links()['nksa']['ifindex']
+    after_the_group_delete(monkeypatch, lambda: sh('ip', 'link', 'add', 'nksdummy', 'index', str(nksa), 'type', 'dummy'))
+    sent = deletions_sent(monkeypatch)
+    outcomes = reconcile([{'name': 'nksa', 'state': 'absent'}, {'name': 'nksb', 'state': 'absent'}])
+    assert all(o['changed'] for o in outcomes) and sent == [(0, 0)]
+    links = ns.links()
+    assert sorted(name for name in links if name != 'lo') == ['nksdummy'] and links['nksdummy']['ifindex'] == nksa
+
+
+def test_a_failed_read_after_the_group_delete_deletes_by_ifindex_and_succeeds(ns, monkeypatch):
+    """The read that looks for pairs the group delete missed fails (the group delete cannot be
+    undone): the run asks for each moved pair by its ifindex instead, and reports them deleted."""
+    reconcile([{'name': 'nksa'}, {'name': 'nksb'}, {'name': 'keep'}])
+    indexes = sorted(ns.links()[name]['ifindex'] for name in ('nksa', 'nksb'))
+
+    def interrupted():
+        raise NetkitError('the kernel interrupted 7 dumps in a row')
+    after_the_group_delete(monkeypatch, interrupted)
+    sent = deletions_sent(monkeypatch)
+    outcomes = reconcile([{'name': 'nksa', 'state': 'absent'}, {'name': 'nksb', 'state': 'absent'}])
+    assert all(o['changed'] for o in outcomes)
+    assert sent[0] == (0, 0) and sorted(sent[1:]) == [(index, errno.ENODEV) for index in indexes]
     assert sorted(name for name in ns.links() if name != 'lo') == ['keep', 'keepp']
