@@ -179,6 +179,9 @@ def read_state(text):
 def make_netns(name):
     """Make a named namespace as `ip netns add` does (pyroute2's port of it), unless it
     exists; True when made."""
+    # Through _pyroute2 first, which keeps pyroute2's package __init__ (all of pyroute2) from loading.
+    from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import require_pyroute2
+    require_pyroute2()
     from pyroute2 import netns as named_netns
 
     if os.path.exists(os.path.join(NETNS_DIR, name)):

@@ -27,6 +27,7 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._bpf_pins import (
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._bpf_plan import POSITIONS, PlanError, plan_hook
 from ansible_collections.xcnf.netkit.plugins.module_utils._bpf_source import read_source, write_source
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetlinkError
 from ansible_collections.xcnf.netkit.plugins.module_utils._host_lock import host_lock, reading_lock
 from ansible_collections.xcnf.netkit.plugins.module_utils._libbpf import (
     BPF_F_AFTER, BPF_F_BEFORE, BPF_F_LINK, BPF_F_REPLACE, BPF_OBJ_NAME_LEN, HOOKS, BpfError, BpfLinkUpdateOpts,
@@ -36,7 +37,6 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import KI
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_socket import Kernel
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import check_ifname, is_single
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_snapshot import Snapshot
-from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import NetlinkError
 
 # The kernel keeps BPF_OBJ_NAME_LEN - 1 characters of a program's name.
 PROGRAM_NAME_LEN = BPF_OBJ_NAME_LEN - 1

@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The collection's errors and how they are told. Private to this collection.
 
-NetkitError is an error to tell the user as it is; error_message() words the errors the
-collection expects (its own, the kernel's netlink errors, OS errors). Nothing here needs
+NetkitError is an error to tell the user as it is; NetlinkError is the kernel refusing a
+request the collection sent; error_message() words the errors the collection expects
+(these two and OS errors). Nothing here needs
 Ansible: the reconcilers run in the kernel suite without it (see _module_errors.py for
 the modules' side).
 """
@@ -16,11 +17,19 @@ __metaclass__ = type
 import errno
 import os
 
-from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import NetlinkError
-
 
 class NetkitError(Exception):
     """An error to report to the user as it is; nothing was left half-done by it."""
+
+
+class NetlinkError(Exception):
+    """The kernel's answer to a netlink request was an error: code is its errno. The
+    collection's own, raised by its own sockets (_netlink_socket.py), so that reading the
+    kernel needs no pyroute2."""
+
+    def __init__(self, code, message=None):
+        Exception.__init__(self, code, message or os.strerror(code))
+        self.code = code
 
 
 def os_error_message(exc):

@@ -11,20 +11,25 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import importlib.util
+
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError, error_message
-from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import (
-    HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR, NetlinkError,
-)
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError, NetlinkError, error_message
+
+
+def pyroute2_installed():
+    """Whether pyroute2 is there, found without importing it: a run that changes nothing
+    never imports it (see _pyroute2.py), but every run needs it to be there."""
+    return importlib.util.find_spec('pyroute2') is not None
 
 
 def run_or_fail(module, work, *args):
     """work(*args)'s value. Without pyroute2, and on an error the collection expects, the
     module fails with a message instead; fail_json is called once the exception is handled,
     so that ansible-core attaches no traceback of it to the result."""
-    if not HAS_PYROUTE2:
-        module.fail_json(msg=missing_required_lib('pyroute2'), exception=PYROUTE2_IMPORT_ERROR)
+    if not pyroute2_installed():
+        module.fail_json(msg=missing_required_lib('pyroute2'))
     try:
         return work(*args)
     except (NetkitError, NetlinkError, OSError) as exc:

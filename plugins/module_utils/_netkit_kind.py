@@ -6,7 +6,8 @@ Private to this collection.
 
 Changes when the kernel's netkit interface changes (IFLA_NETKIT_* of
 include/uapi/linux/if_link.h). NETKIT_ATTRIBUTES is the one table of its attribute
-ids: pyroute2 is taught the kind from it, requests are encoded and replies decoded by it.
+ids: pyroute2 is taught the kind from it (_pyroute2.py), requests are encoded and replies
+decoded by it.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -18,7 +19,6 @@ import errno
 import platform
 
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError, netlink_error_message
-from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import HAS_PYROUTE2
 
 KIND = 'netkit'
 NETKIT_MIN_KERNEL = (6, 7)
@@ -78,25 +78,6 @@ def decode_value(key, number):
     if names is None or number is None:
         return number
     return names.get(number, str(number))
-
-
-if HAS_PYROUTE2:
-    from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import ifinfmsg, ifinfveth, nla
-
-    class netkit_data(nla):
-        """IFLA_INFO_DATA of kind netkit, for pyroute2's ifinfmsg."""
-
-        prefix = 'IFLA_NETKIT_'
-        nla_map = ((0, 'IFLA_NETKIT_UNSPEC', 'none'),) + tuple(
-            (attr.id, nla_name(attr), attr.type) for attr in NETKIT_ATTRIBUTES)
-
-        @staticmethod
-        def peer_info(_msg, *argv, **kwarg):
-            # The peer is described like veth's: a struct ifinfomsg and IFLA_* attributes.
-            return ifinfveth
-
-    # No release of pyroute2 knows the netkit kind: teach its ifinfmsg, once, on import.
-    ifinfmsg.ifinfo.register_link_kind(module={KIND: netkit_data})
 
 
 def kernel_release():

@@ -1,15 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, xcnf.netkit contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The rtnetlink messages of this collection: the requests it sends, and the facts it
-reads from the kernel's replies. Private to this collection.
+"""Reading the kernel over rtnetlink: the read requests and the facts read from the
+replies, by the kernel's ABI numbers. Private to this collection.
 
-Changes when a request or the facts read change. Every request is built by pyroute2's
-own message classes (ifinfmsg with the netkit kind taught, ifaddrmsg, nsidmsg). Replies
-are decoded here instead, reading only the attributes used and skipping the rest by
-length: pyroute2's decoder measured about 100 times slower than the kernel's reply for
-2,000 links (45-75 s against 0.5 s under TCG). The attribute ids and struct layouts the
-decoder uses are pyroute2's, and NETKIT_ATTRIBUTES's for netkit's own.
+Changes when what is read changes. The numbers are those of include/uapi/linux/netlink.h,
+rtnetlink.h, if_link.h, if_addr.h and net_namespace.h, which the kernel never renumbers;
+the unit tests check each against pyroute2's tables. pyroute2 itself is not loaded here,
+so that a run that changes nothing never loads it (the requests that change something are
+built by pyroute2 in _netlink_requests.py). Replies are decoded here, reading only the
+attributes used and skipping the rest by length: pyroute2's decoder measured about 100
+times slower than the kernel's reply for 2,000 links (45-75 s against 0.5 s under TCG).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,45 +23,57 @@ import sys
 
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
 from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import (
-    IMPLIED_SETTINGS, KIND, NETKIT_ATTRIBUTES, SETTING_ATTRIBUTES, decode_value, encode_value, nla_name,
+    KIND, NETKIT_ATTRIBUTES, SETTING_ATTRIBUTES, decode_value,
 )
-from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import end_settings, is_single
-from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import HAS_PYROUTE2, attribute_ids, struct_format
 
-if HAS_PYROUTE2:
-    from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import (
-        IFA_F_STABLE_PRIVACY, IFF_UP, NLM_F_CREATE, NLM_F_DUMP, NLM_F_ECHO, NLM_F_EXCL, NLM_F_REQUEST, RTM_DELADDR,
-        RTM_DELLINK, RTM_GETADDR, RTM_GETLINK, RTM_GETNSID, RTM_NEWLINK, ifaddrmsg, ifinfmsg, nlmsg, nsidmsg,
-    )
-
-    IFLA = attribute_ids(ifinfmsg)
-    IFLA_INFO = attribute_ids(ifinfmsg.ifinfo)
-    AF_SPEC_AF_INET6 = attribute_ids(ifinfmsg.af_spec_inet)['AF_INET6']
-    IFLA_INET6_ADDR_GEN_MODE = attribute_ids(ifinfmsg.af_spec_inet.inet6)['IFLA_INET6_ADDR_GEN_MODE']
-    IFA = attribute_ids(ifaddrmsg)
-    IFA_ADDRESS, IFA_FLAGS = IFA['IFA_ADDRESS'], IFA['IFA_FLAGS']
-    NETNSA_NSID = attribute_ids(nsidmsg)['NETNSA_NSID']
-    NLMSG_HEADER = struct.Struct(struct_format(nlmsg.header))
-    IFINFOMSG = struct.Struct(struct_format(ifinfmsg.fields))
-    IFADDRMSG = struct.Struct(struct_format(ifaddrmsg.fields))
-    RTGENMSG = struct.Struct(struct_format(nsidmsg.fields))
-    # The link attributes link_facts() reads (the rest of a message is skipped), as constants:
-    # link_facts() runs for every link of every dump.
-    (IFLA_IFNAME, IFLA_ADDRESS, IFLA_MTU, IFLA_LINK, IFLA_LINKINFO, IFLA_AF_SPEC, IFLA_CARRIER, IFLA_LINK_NETNSID,
-     IFLA_GROUP) = LINK_ATTR_IDS = tuple(IFLA[name] for name in (
-         'IFLA_IFNAME', 'IFLA_ADDRESS', 'IFLA_MTU', 'IFLA_LINK', 'IFLA_LINKINFO', 'IFLA_AF_SPEC', 'IFLA_CARRIER',
-         'IFLA_LINK_NETNSID', 'IFLA_GROUP'))
-    # Link facts that are one u32 each: {fact: attribute id}.
-    LINK_U32 = dict((fact, IFLA[name]) for fact, name in (
-        ('txqueuelen', 'IFLA_TXQLEN'), ('gso_max_size', 'IFLA_GSO_MAX_SIZE'),
-        ('gro_max_size', 'IFLA_GRO_MAX_SIZE'), ('tso_max_size', 'IFLA_TSO_MAX_SIZE'),
-        ('gso_ipv4_max_size', 'IFLA_GSO_IPV4_MAX_SIZE'), ('gro_ipv4_max_size', 'IFLA_GRO_IPV4_MAX_SIZE'),
-        ('numrxqueues', 'IFLA_NUM_RX_QUEUES'), ('numtxqueues', 'IFLA_NUM_TX_QUEUES')))
-    LINK_ATTRS = frozenset(LINK_ATTR_IDS + tuple(LINK_U32.values()))
-    GROUP_ONLY = (IFLA_GROUP,)
-    IFLA_INFO_KIND, IFLA_INFO_DATA = IFLA_INFO['IFLA_INFO_KIND'], IFLA_INFO['IFLA_INFO_DATA']
-    AF_INET6_ONLY = (AF_SPEC_AF_INET6,)
-    ADDR_GEN_MODE_ONLY = (IFLA_INET6_ADDR_GEN_MODE,)
+NETLINK_ROUTE = 0
+# Message types and flags (netlink.h, rtnetlink.h).
+NLMSG_ERROR, NLMSG_DONE = 2, 3
+RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK = 16, 17, 18
+RTM_DELADDR, RTM_GETADDR = 21, 22
+RTM_GETNSID = 90
+NLM_F_REQUEST, NLM_F_ACK, NLM_F_ECHO, NLM_F_DUMP_INTR = 0x1, 0x4, 0x8, 0x10
+NLM_F_EXCL, NLM_F_CREATE, NLM_F_DUMP = 0x200, 0x400, 0x300
+IFF_UP = 0x1
+IFA_F_STABLE_PRIVACY = 0x800
+# The attributes read or sent: {name: id}.
+IFLA = {
+    'IFLA_ADDRESS': 1, 'IFLA_IFNAME': 3, 'IFLA_MTU': 4, 'IFLA_LINK': 5, 'IFLA_TXQLEN': 13, 'IFLA_LINKINFO': 18,
+    'IFLA_AF_SPEC': 26, 'IFLA_GROUP': 27, 'IFLA_NET_NS_FD': 28, 'IFLA_EXT_MASK': 29, 'IFLA_NUM_TX_QUEUES': 31,
+    'IFLA_NUM_RX_QUEUES': 32, 'IFLA_CARRIER': 33, 'IFLA_LINK_NETNSID': 37, 'IFLA_GSO_MAX_SIZE': 41,
+    'IFLA_GRO_MAX_SIZE': 58, 'IFLA_TSO_MAX_SIZE': 59, 'IFLA_GSO_IPV4_MAX_SIZE': 63, 'IFLA_GRO_IPV4_MAX_SIZE': 64,
+}
+IFLA_INFO = {'IFLA_INFO_KIND': 1, 'IFLA_INFO_DATA': 2}
+# IFLA_AF_SPEC's AF_INET6 (the address family) and its IFLA_INET6_ADDR_GEN_MODE.
+AF_SPEC_AF_INET6 = socket.AF_INET6
+IFLA_INET6_ADDR_GEN_MODE = 8
+IFA = {'IFA_ADDRESS': 1, 'IFA_FLAGS': 8}
+IFA_ADDRESS, IFA_FLAGS = IFA['IFA_ADDRESS'], IFA['IFA_FLAGS']
+NETNSA = {'NETNSA_NSID': 1, 'NETNSA_FD': 3}
+NETNSA_NSID = NETNSA['NETNSA_NSID']
+# struct nlmsghdr, ifinfomsg, ifaddrmsg and rtgenmsg (padded to NLMSG_ALIGN), natively packed.
+NLMSG_HEADER = struct.Struct('=IHHII')
+IFINFOMSG = struct.Struct('=BxHiII')
+IFADDRMSG = struct.Struct('=BBBBI')
+RTGENMSG = struct.Struct('=B3x')
+ATTR_HEADER = struct.Struct('=HH')
+# The link attributes link_facts() reads (the rest of a message is skipped), as constants:
+# link_facts() runs for every link of every dump.
+(IFLA_IFNAME, IFLA_ADDRESS, IFLA_MTU, IFLA_LINK, IFLA_LINKINFO, IFLA_AF_SPEC, IFLA_CARRIER, IFLA_LINK_NETNSID,
+ IFLA_GROUP) = LINK_ATTR_IDS = tuple(IFLA[name] for name in (
+     'IFLA_IFNAME', 'IFLA_ADDRESS', 'IFLA_MTU', 'IFLA_LINK', 'IFLA_LINKINFO', 'IFLA_AF_SPEC', 'IFLA_CARRIER',
+     'IFLA_LINK_NETNSID', 'IFLA_GROUP'))
+# Link facts that are one u32 each: {fact: attribute id}.
+LINK_U32 = dict((fact, IFLA[name]) for fact, name in (
+    ('txqueuelen', 'IFLA_TXQLEN'), ('gso_max_size', 'IFLA_GSO_MAX_SIZE'),
+    ('gro_max_size', 'IFLA_GRO_MAX_SIZE'), ('tso_max_size', 'IFLA_TSO_MAX_SIZE'),
+    ('gso_ipv4_max_size', 'IFLA_GSO_IPV4_MAX_SIZE'), ('gro_ipv4_max_size', 'IFLA_GRO_IPV4_MAX_SIZE'),
+    ('numrxqueues', 'IFLA_NUM_RX_QUEUES'), ('numtxqueues', 'IFLA_NUM_TX_QUEUES')))
+LINK_ATTRS = frozenset(LINK_ATTR_IDS + tuple(LINK_U32.values()))
+GROUP_ONLY = (IFLA_GROUP,)
+IFLA_INFO_KIND, IFLA_INFO_DATA = IFLA_INFO['IFLA_INFO_KIND'], IFLA_INFO['IFLA_INFO_DATA']
+AF_INET6_ONLY = (AF_SPEC_AF_INET6,)
+ADDR_GEN_MODE_ONLY = (IFLA_INET6_ADDR_GEN_MODE,)
 
 NETKIT_IDS = dict((attr.key, attr.id) for attr in NETKIT_ATTRIBUTES)
 SETTING_IDS = tuple((key, NETKIT_IDS[key]) for key in SETTING_ATTRIBUTES)
@@ -68,203 +81,46 @@ ADDR_GEN_MODES = {'eui64': 0, 'none': 1, 'stable_secret': 2, 'random': 3}
 ADDR_GEN_MODE_NAMES = dict((number, name) for name, number in ADDR_GEN_MODES.items())
 # IFLA_EXT_MASK: no statistics in link dumps (they are most of each message).
 RTEXT_FILTER_SKIP_STATS = 1 << 3
-ATTR_HEADER = struct.Struct('=HH')
 
 
-class Request:
-    """One netlink request: its type, its flags and a function that builds its pyroute2
-    message afresh (a pyroute2 message encodes once)."""
+# ---------------------------------------------------------------- read requests
 
-    def __init__(self, msg_type, flags, build):
+class ReadRequest:
+    """One read request: its type, its flags and its body after the header (a struct and
+    plain attributes, encoded here once)."""
+
+    def __init__(self, msg_type, flags, body):
         self.type = msg_type
         self.flags = flags
-        self.build = build
+        self.body = body
 
     def encode(self, seq, flags=0):
-        msg = self.build()
-        msg['header']['type'] = self.type
-        msg['header']['flags'] = self.flags | flags
-        msg['header']['sequence_number'] = seq
-        msg.encode()
-        return msg.data
+        return NLMSG_HEADER.pack(NLMSG_HEADER.size + len(self.body), self.type, self.flags | flags, seq, 0) + self.body
 
 
-# Where a request's sequence number and its ifinfomsg's ifi_index lie in the encoded message
-# (struct nlmsghdr: len u32, type u16, flags u16, seq u32; struct ifinfomsg: family u8, pad u8, type u16, index s32).
-SEQ_AT = struct.Struct('=I'), 8
-IFINDEX_AT = struct.Struct('=i'), 16 + 4
-
-
-class DeviceRequest(Request):
-    """A request about the device index whose message differs from device to device only in
-    the index: pyroute2 encodes it once per type, flags and attributes, and each device's
-    request is a copy with its index and sequence number put in. Encoding the same message
-    afresh for each of 1,000 pairs is a tenth of deleting them as a group."""
-
-    ENCODED = {}
-
-    def __init__(self, msg_type, index, attrs=()):
-        frozen = tuple(tuple(attr) for attr in attrs)
-        Request.__init__(self, msg_type, 0, lambda: _link(index=index, attrs=[list(attr) for attr in frozen]))
-        self.index = index
-        self.key = (msg_type, frozen)
-
-    def encode(self, seq, flags=0):
-        key = self.key + (self.flags | flags,)
-        template = DeviceRequest.ENCODED.get(key)
-        if template is None:
-            template = DeviceRequest.ENCODED[key] = Request.encode(self, seq, flags)
-        data = bytearray(template)
-        for (field, offset), value in ((SEQ_AT, seq), (IFINDEX_AT, self.index)):
-            field.pack_into(data, offset, value)
-        return bytes(data)
-
-
-def _link(index=0, flags=0, change=0, attrs=()):
-    msg = ifinfmsg()
-    msg['family'] = socket.AF_UNSPEC
-    msg['index'] = index
-    msg['flags'] = flags
-    msg['change'] = change
-    msg['attrs'] = list(attrs)
-    return msg
-
-
-def _device(device):
-    """The index of a device given by ifindex, or the IFLA_IFNAME attribute of one given by name."""
-    if isinstance(device, int):
-        return {'index': device}
-    return {'attrs': [['IFLA_IFNAME', device]]}
-
-
-def _with_attrs(device, attrs):
-    fields = _device(device)
-    fields['attrs'] = fields.get('attrs', []) + attrs
-    return fields
-
-
-# ---------------------------------------------------------------- requests
-
-# An end's link settings (see end_settings()) and the attribute that carries each.
-END_ATTRS = (('address', 'IFLA_ADDRESS'), ('mtu', 'IFLA_MTU'), ('txqueuelen', 'IFLA_TXQLEN'),
-             ('gso_max_size', 'IFLA_GSO_MAX_SIZE'), ('gro_max_size', 'IFLA_GRO_MAX_SIZE'),
-             ('gso_ipv4_max_size', 'IFLA_GSO_IPV4_MAX_SIZE'), ('gro_ipv4_max_size', 'IFLA_GRO_IPV4_MAX_SIZE'))
-# An end's queue counts, which only its creation sets, and their attributes.
-QUEUE_ATTRS = (('numrxqueues', 'IFLA_NUM_RX_QUEUES'), ('numtxqueues', 'IFLA_NUM_TX_QUEUES'))
-
-
-def end_attrs(settings, table=END_ATTRS):
-    """The link attributes of an end's settings ({'mtu': 1500, ...}; None leaves one out)."""
-    return [[name, settings[key]] for key, name in table if settings.get(key) is not None]
-
-
-def new_end_attrs(wanted, peer):
-    """The link attributes that create one end of wanted: its settings and its queue counts."""
-    prefix = 'peer_' if peer else ''
-    queues = dict((key, wanted.get(prefix + key)) for key, _name in QUEUE_ATTRS)
-    return end_attrs(end_settings(wanted, peer)) + end_attrs(queues, QUEUE_ATTRS)
-
-
-def create_request(wanted, netns_fd=None):
-    """RTM_NEWLINK that creates a pair (or a single device), its ends down, and echoes the new primary."""
-    def build():
-        data = []
-        if not is_single(wanted):
-            peer = [['IFLA_IFNAME', wanted['peer_name']]] + new_end_attrs(wanted, peer=True)
-            if netns_fd is not None:
-                peer.append(['IFLA_NET_NS_FD', netns_fd])
-            data.append(['IFLA_NETKIT_PEER_INFO', {'attrs': peer}])
-        # A pair is what every kernel makes unasked: the attribute is sent for a single device only.
-        settings = [attr for attr in NETKIT_ATTRIBUTES if attr.key in SETTING_ATTRIBUTES
-                    and wanted.get(attr.key) not in (None, IMPLIED_SETTINGS.get(attr.key))]
-        data.extend([nla_name(attr), encode_value(attr.key, wanted[attr.key])] for attr in settings)
-        attrs = [['IFLA_IFNAME', wanted['name']]] + new_end_attrs(wanted, peer=False)
-        attrs.append(['IFLA_LINKINFO', {'attrs': [['IFLA_INFO_KIND', KIND], ['IFLA_INFO_DATA', {'attrs': data}]]}])
-        return _link(attrs=attrs)
-    return Request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO, build)
-
-
-def addrgenmode_request(device, mode):
-    """RTM_NEWLINK that sets the IPv6 address generation mode of a device (ifindex or name)."""
-    attrs = [['IFLA_AF_SPEC', {'attrs': [['AF_INET6', {'attrs': [['IFLA_INET6_ADDR_GEN_MODE', ADDR_GEN_MODES[mode]]]}]]}]]
-    return Request(RTM_NEWLINK, 0, lambda: _link(**_with_attrs(device, attrs)))
-
-
-def up_request(device, up=True):
-    """RTM_NEWLINK that brings a device (ifindex or name) up, or down."""
-    return Request(RTM_NEWLINK, 0, lambda: _link(flags=IFF_UP if up else 0, change=IFF_UP, **_device(device)))
-
-
-def settings_request(index, attrs):
-    """RTM_NEWLINK that sets link attributes ([[IFLA_* name, value]]) of the device index."""
-    return Request(RTM_NEWLINK, 0, lambda: _link(index=index, attrs=[list(attr) for attr in attrs]))
-
-
-def netns_request(index, netns_fd):
-    """RTM_NEWLINK that moves the device index into the network namespace of netns_fd."""
-    return Request(RTM_NEWLINK, 0, lambda: _link(index=index, attrs=[['IFLA_NET_NS_FD', netns_fd]]))
-
-
-def policy_request(index, policies):
-    """RTM_NEWLINK that sets the policies ({'policy' or 'peer_policy': value}) of the primary index."""
-    def build():
-        data = [[nla_name(SETTING_ATTRIBUTES[key]), encode_value(key, value)] for key, value in sorted(policies.items())]
-        return _link(index=index, attrs=[['IFLA_LINKINFO', {'attrs': [['IFLA_INFO_KIND', KIND],
-                                                                      ['IFLA_INFO_DATA', {'attrs': data}]]}]])
-    return Request(RTM_NEWLINK, 0, build)
-
-
-def delete_request(index):
-    """RTM_DELLINK of the device index (never by name: a name can change hands meanwhile)."""
-    return DeviceRequest(RTM_DELLINK, index)
-
-
-def group_request(index, group):
-    """RTM_NEWLINK that puts the device index into the device group group."""
-    return DeviceRequest(RTM_NEWLINK, index, [['IFLA_GROUP', group]])
-
-
-def group_delete_request(group):
-    """RTM_DELLINK of every device in the group: the kernel unregisters them together, with one
-    wait for the RCU grace period instead of one per device."""
-    return Request(RTM_DELLINK, 0, lambda: _link(attrs=[['IFLA_GROUP', group]]))
-
-
-def delete_address_request(index, address):
-    def build():
-        msg = ifaddrmsg()
-        msg['family'] = socket.AF_INET6
-        msg['prefixlen'] = address['prefixlen']
-        msg['index'] = index
-        msg['attrs'] = [['IFA_ADDRESS', address['address']]]
-        return msg
-    return Request(RTM_DELADDR, 0, build)
+def attribute(kind, payload):
+    """One netlink attribute, padded to 4 bytes."""
+    return ATTR_HEADER.pack(ATTR_HEADER.size + len(payload), kind) + payload + b'\0' * (-len(payload) % 4)
 
 
 def links_request(name=None):
     """RTM_GETLINK: a dump of every link, or the link called name."""
-    attrs = [['IFLA_EXT_MASK', RTEXT_FILTER_SKIP_STATS]]
+    attrs = attribute(IFLA['IFLA_EXT_MASK'], struct.pack('=I', RTEXT_FILTER_SKIP_STATS))
     if name is not None:
-        attrs.insert(0, ['IFLA_IFNAME', name])
-    return Request(RTM_GETLINK, NLM_F_REQUEST | (NLM_F_DUMP if name is None else 0), lambda: _link(attrs=attrs))
+        attrs = attribute(IFLA_IFNAME, name.encode('utf-8') + b'\0') + attrs
+    return ReadRequest(RTM_GETLINK, NLM_F_REQUEST | (NLM_F_DUMP if name is None else 0),
+                       IFINFOMSG.pack(socket.AF_UNSPEC, 0, 0, 0, 0) + attrs)
 
 
 def addresses_request():
     """RTM_GETADDR: a dump of the IPv6 addresses of a namespace."""
-    def build():
-        msg = ifaddrmsg()
-        msg['family'] = socket.AF_INET6
-        return msg
-    return Request(RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, build)
+    return ReadRequest(RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, IFADDRMSG.pack(socket.AF_INET6, 0, 0, 0, 0))
 
 
 def nsid_request(netns_fd):
     """RTM_GETNSID: the id this namespace has for the namespace of netns_fd."""
-    def build():
-        msg = nsidmsg()
-        msg['attrs'] = [['NETNSA_FD', netns_fd]]
-        return msg
-    return Request(RTM_GETNSID, NLM_F_REQUEST, build)
+    return ReadRequest(RTM_GETNSID, NLM_F_REQUEST,
+                       RTGENMSG.pack(socket.AF_UNSPEC) + attribute(NETNSA['NETNSA_FD'], struct.pack('=I', netns_fd)))
 
 
 # ---------------------------------------------------------------- replies

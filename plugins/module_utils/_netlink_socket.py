@@ -5,7 +5,7 @@
 Private to this collection.
 
 Changes when the way requests travel changes (windows, retries, namespaces), not when
-what they say changes (that is _netlink_messages.py).
+what they say changes (that is _netlink_messages.py and _netlink_requests.py).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -18,17 +18,12 @@ import os
 import socket
 import time
 
-from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError, NetlinkError
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_messages import (
+    NETLINK_ROUTE, NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, RTM_NEWLINK,
     address_facts, addresses_request, error_code, link_facts, link_group, links_request, messages, nsid_of,
     nsid_request,
 )
-from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import HAS_PYROUTE2, NetlinkError
-
-if HAS_PYROUTE2:
-    from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import (
-        NETLINK_ROUTE, NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, RTM_NEWLINK,
-    )
 
 CLONE_NEWNET = 0x40000000
 NETNS_RUN_DIR = '/run/netns'

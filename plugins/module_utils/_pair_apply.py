@@ -16,13 +16,14 @@ import os
 import random
 import time
 
-from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError, error_message
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError, NetlinkError, error_message
 from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import (
     CREATION_SETTINGS, KIND, describe_netlink_error, reported, unsupported_setting_message,
 )
-from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_messages import (
-    ADDR_GEN_MODES, addrgenmode_request, create_request, delete_address_request, delete_request, end_attrs,
-    group_delete_request, group_request, link_facts, netns_request, policy_request, settings_request, up_request,
+from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_messages import ADDR_GEN_MODES, link_facts
+from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_requests import (
+    addrgenmode_request, create_request, delete_address_request, delete_request, end_attrs, group_delete_request,
+    group_request, netns_request, policy_request, settings_request, up_request,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_socket import open_netns
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import (
@@ -32,7 +33,7 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._pair_plan import (
     CONFIGURE, CREATE, DELETE, RECREATE, as_it_was, plan_one,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_snapshot import Snapshot
-from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import NetlinkError
+from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import require_pyroute2
 
 LINK_LOCAL_WAIT = 5.0
 # From this many pairs on, deleting goes by device group (for one, it only costs requests).
@@ -434,6 +435,7 @@ def apply_plans(kernel, snapshot, plans):
     (up or down, MTU, policies, namespace), the re-created ones made again as they were,
     and the error re-raised.
     """
+    require_pyroute2()
     creator = PairCreator(kernel)
     appliers = []
     lost = []

@@ -13,13 +13,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError, NetlinkError
 from ansible_collections.xcnf.netkit.plugins.module_utils._host_lock import host_lock, reading_lock
 from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import check_kernel, describe_netlink_error
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_socket import Kernel
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_plan import RECREATE, plan_pairs, predict_after
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_snapshot import Snapshot
-from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import NetlinkError
 
 
 def reconcile_pairs(pairs, check_mode, prune_prefix=None):

@@ -13,8 +13,8 @@ import errno
 import pytest
 
 from ansible_collections.xcnf.netkit.plugins.module_utils import _netlink_socket, _pair_apply
-from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import RTM_DELLINK
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
+from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_messages import RTM_DELLINK
 from suite import assert_same, converge, netkit_info, reconcile, sh, up
 
 

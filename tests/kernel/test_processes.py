@@ -1,11 +1,15 @@
 # Copyright: (c) 2026, xcnf.netkit contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Runs in processes of their own: two at once, and one killed (SIGKILL) at each request it
-sends, after which the next run converges. The kernel is real; the kill is the only fault."""
+"""Runs in processes of their own: two at once, one killed (SIGKILL) at each request it
+sends, after which the next run converges, and fresh interpreters that load pyroute2 only
+to change something. The kernel is real; the kill is the only fault."""
 
+import json
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 
 import pytest
 
@@ -100,3 +104,27 @@ def test_two_runs_for_the_same_pair_at_once(ns):
     ll, peer_ll = ns.link_local()['nk0'], ns.link_local(blue)['nk0p']
     assert len(ll) == 1 and len(peer_ll) == 1
     assert all((addresses, peer) == (ll, peer_ll) for _changed, addresses, peer in outcomes)
+
+
+# In a fresh interpreter: each run's changed, and whether pyroute2 was loaded after it.
+FRESH_RUNS = (
+    'import json, sys\n'
+    'from suite import reconcile\n'
+    'for entries, check in json.loads(sys.argv[1]):\n'
+    '    changed = [outcome["changed"] for outcome in reconcile(entries, check)]\n'
+    '    print(json.dumps([changed, "pyroute2" in sys.modules]))\n'
+)
+
+
+def test_pyroute2_is_loaded_only_to_change_something(ns):
+    """A run that changes nothing, and check mode, read the kernel without pyroute2 (a fifth
+    of a no-op task's cost beyond ping under TCG); the first change loads it."""
+    reconcile([{'name': 'nk0', 'link_local': True}])
+    same, resized = [{'name': 'nk0', 'link_local': True}], [{'name': 'nk0', 'link_local': True, 'mtu': 1400}]
+    runs = [(same, False), (resized, True), (same, False), (resized, False), (resized, False)]
+    done = subprocess.run([sys.executable, '-c', FRESH_RUNS, json.dumps(runs)], capture_output=True, text=True,
+                          check=False, env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    assert done.returncode == 0, done.stderr
+    assert [json.loads(line) for line in done.stdout.splitlines()] == [
+        [[False], False], [[True], False], [[False], False], [[True], True], [[False], True]]
+    assert ns.links()['nk0']['mtu'] == 1400

@@ -11,10 +11,9 @@ import errno
 import os
 
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import (
-    NetkitError, error_message, netlink_error_message, os_error_message,
+    NetkitError, NetlinkError, error_message, netlink_error_message, os_error_message,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._libbpf import BpfError
-from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import NetlinkError
 
 
 def test_error_message_of_what_the_collection_does_not_expect_is_none():

@@ -14,15 +14,15 @@ __metaclass__ = type
 
 import errno
 import os
+import subprocess
 import sys
 
 import pytest
 
 from ansible_collections.xcnf.netkit.plugins.module_utils import _module_errors
-from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError, NetlinkError
 from ansible_collections.xcnf.netkit.plugins.module_utils._libbpf import BpfError
 from ansible_collections.xcnf.netkit.plugins.module_utils._module_errors import run_or_fail
-from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import NetlinkError
 
 
 class Failed(Exception):
@@ -102,11 +102,20 @@ def test_work_that_succeeds_fails_nothing():
 
 
 def test_without_pyroute2_the_module_fails_naming_it(monkeypatch):
-    monkeypatch.setattr(_module_errors, 'HAS_PYROUTE2', False)
-    monkeypatch.setattr(_module_errors, 'PYROUTE2_IMPORT_ERROR', 'Traceback: No module named pyroute2')
+    monkeypatch.setattr(_module_errors, 'pyroute2_installed', lambda: False)
     done = []
     calls, escaped = run(lambda: done.append(True))
     assert escaped is None and done == [], 'the work does not start'
     [call] = calls
     assert 'pyroute2' in call['msg']
-    assert call['exception'] == 'Traceback: No module named pyroute2'
+
+
+def test_pyroute2_is_found_without_importing_it():
+    """The unit tests' own interpreter has pyroute2, and a run that changes nothing must
+    not import it: the check looks for it without importing it."""
+    script = ('import sys\n'
+              'from ansible_collections.xcnf.netkit.plugins.module_utils import _module_errors\n'
+              'print(_module_errors.pyroute2_installed(), "pyroute2" in sys.modules)\n')
+    done = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, check=False,
+                          env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    assert (done.returncode, done.stdout.split()) == (0, ['True', 'False']), done.stderr

@@ -21,8 +21,8 @@ import struct
 import pytest
 
 from ansible_collections.xcnf.netkit.plugins.module_utils import _netkit_kind as kind
-from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
-from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import NetlinkError, attribute_ids, ifinfmsg
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError, NetlinkError
+from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import attribute_ids, ifinfmsg, netkit_data
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 
@@ -112,17 +112,17 @@ def test_a_setting_a_kernel_does_not_report_is_unknown(key):
 
 
 def test_pyroute2_is_taught_the_same_table():
-    assert attribute_ids(kind.netkit_data) == dict(
+    assert attribute_ids(netkit_data) == dict(
         [('IFLA_NETKIT_UNSPEC', 0)] + [('IFLA_NETKIT_' + key.upper(), number) for key, number in UAPI_IDS.items()])
     # Taught on import: a request encodes before any socket exists.
     ifinfo = ifinfmsg.ifinfo()
-    assert ifinfo.data_map[kind.KIND] is kind.netkit_data
+    assert ifinfo.data_map[kind.KIND] is netkit_data
 
 
 def test_encodes_netkit_attributes_as_the_kernel_does():
     """The kernel's own IFLA_INFO_DATA for nkcap, re-encoded from its values by pyroute2
     with netkit_data: the same attributes, sizes included."""
-    data = kind.netkit_data()
+    data = netkit_data()
     data['attrs'] = [['IFLA_NETKIT_PRIMARY', 1], ['IFLA_NETKIT_POLICY', 2], ['IFLA_NETKIT_PEER_POLICY', 0],
                      ['IFLA_NETKIT_MODE', 0], ['IFLA_NETKIT_SCRUB', 0], ['IFLA_NETKIT_PEER_SCRUB', 0]]
     data.encode()

@@ -21,9 +21,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.xcnf.netkit.plugins.module_utils import _netlink_socket as ns
-from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError, NetlinkError
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_messages import link_facts, links_request
-from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import NetlinkError, ifinfmsg
+from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import ifinfmsg
 
 CHECK = settings(max_examples=200, deadline=None)
 # A name no device has: the kernel answers ENODEV.

@@ -15,7 +15,7 @@ import os
 
 import pytest
 
-from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError, NetlinkError
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_messages import link_facts
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_apply import (
     GROUP_DELETE_MIN, PairApplier, PairCreator, address_mode, check_applied, describe_error, end_changes, pair_ends,
@@ -23,7 +23,6 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._pair_apply import (
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import desired_pair
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_snapshot import Snapshot
-from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import NetlinkError
 from ansible_collections.xcnf.netkit.tests.unit.plugins.module_utils.pair_hosts import (
     entry, host, host7, link, netkit,
 )

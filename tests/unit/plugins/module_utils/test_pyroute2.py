@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 
 from ansible_collections.xcnf.netkit.plugins.module_utils import _pyroute2
 from ansible_collections.xcnf.netkit.plugins.module_utils import _netlink_messages as nm
+from ansible_collections.xcnf.netkit.plugins.module_utils import _netlink_requests as nr
+from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
 from ansible_collections.xcnf.netkit.tests.unit.plugins.module_utils.test_netkit_kind import (
     attributes as raw_attributes,
 )
@@ -68,8 +70,8 @@ def test_the_link_classes_are_pyroute2s_with_the_newer_attributes(extended, pare
     assert (ids['IFLA_ADDRESS'], ids['IFLA_NUM_TX_QUEUES'], ids['IFLA_NUM_RX_QUEUES']) == (1, 31, 32)
 
 
-def test_the_messages_module_builds_with_the_extended_classes():
-    assert nm.ifinfmsg is ifinfmsg
+def test_the_requests_module_builds_with_the_extended_classes():
+    assert nr.ifinfmsg is ifinfmsg
     assert nm.IFLA['IFLA_GSO_IPV4_MAX_SIZE'] == 63 and nm.IFLA['IFLA_GRO_IPV4_MAX_SIZE'] == 64
 
 
@@ -78,7 +80,7 @@ def test_the_messages_module_builds_with_the_extended_classes():
 @CHECK
 @given(gso=sizes, gro=sizes, index=st.integers(1, 2 ** 31 - 1))
 def test_a_request_carries_the_ipv4_sizes_and_pyroute2_reads_them_back(gso, gro, index):
-    data = nm.settings_request(index, [['IFLA_GSO_IPV4_MAX_SIZE', gso], ['IFLA_GRO_IPV4_MAX_SIZE', gro]]).encode(1)
+    data = nr.settings_request(index, [['IFLA_GSO_IPV4_MAX_SIZE', gso], ['IFLA_GRO_IPV4_MAX_SIZE', gro]]).encode(1)
     attrs = raw_attributes(data[NLMSG_HEADER_SIZE + IFINFOMSG_SIZE:])
     assert attrs == {63: struct.pack('=I', gso), 64: struct.pack('=I', gro)}
     msg = ifinfmsg(data)
@@ -91,7 +93,7 @@ def test_a_request_carries_the_ipv4_sizes_and_pyroute2_reads_them_back(gso, gro,
 @given(gso=sizes, gro=sizes)
 def test_the_peer_of_a_new_pair_carries_them_too(gso, gro):
     """The peer's attributes, in IFLA_NETKIT_PEER_INFO, are encoded by ifinfveth."""
-    data = nm.create_request({'name': 'nk0', 'peer_name': 'nk0p', 'gso_ipv4_max_size': gso,
+    data = nr.create_request({'name': 'nk0', 'peer_name': 'nk0p', 'gso_ipv4_max_size': gso,
                               'gro_ipv4_max_size': gro}).encode(1)
     primary = raw_attributes(data[NLMSG_HEADER_SIZE + IFINFOMSG_SIZE:])
     peer = raw_attributes(raw_attributes(raw_attributes(primary[IFLA_LINKINFO])[IFLA_INFO_DATA])[
@@ -112,7 +114,7 @@ def test_pyroute2_alone_does_not_know_them():
     if set(UAPI_IPV4_SIZES) <= set(attribute_ids(PYROUTE2_IFINFMSG)):
         assert ifinfmsg is PYROUTE2_IFINFMSG
         pytest.skip('this pyroute2 knows the IPv4 sizes')
-    data = nm.settings_request(5, [['IFLA_GSO_IPV4_MAX_SIZE', 196608]]).encode(1)
+    data = nr.settings_request(5, [['IFLA_GSO_IPV4_MAX_SIZE', 196608]]).encode(1)
     msg = PYROUTE2_IFINFMSG(data)
     msg.decode()
     assert msg.get_attr('IFLA_GSO_IPV4_MAX_SIZE') is None
@@ -171,3 +173,15 @@ def test_a_positional_table_keeps_its_ids_when_extended():
     assert not isinstance(PYROUTE2_IFINFMSG.nla_map[0][0], int), 'pyroute2 0.7 and 0.9 list them by position'
     assert ifinfmsg.nla_map[:len(PYROUTE2_IFINFMSG.nla_map)] == explicit(PYROUTE2_IFINFMSG.nla_map)
     assert [item[0] for item in ifinfmsg.nla_map[len(PYROUTE2_IFINFMSG.nla_map):]] == [63, 64]
+
+
+def test_a_pyroute2_that_fails_to_import_stops_a_change_before_it_is_built(monkeypatch):
+    """Found at the start of a run (so no 'missing' error), but broken: the first change
+    fails with the import's error, before any request is built."""
+    monkeypatch.setattr(_pyroute2, 'HAS_PYROUTE2', False)
+    monkeypatch.setattr(_pyroute2, 'PYROUTE2_IMPORT_ERROR',
+                        'Traceback (most recent call last):\n  ...\nImportError: cannot import name ifinfveth\n')
+    with pytest.raises(NetkitError) as info:
+        _pyroute2.require_pyroute2()
+    assert str(info.value) == ('changing netkit links needs pyroute2 0.7 or newer, and importing it failed: '
+                               'ImportError: cannot import name ifinfveth')
