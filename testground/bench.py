@@ -170,7 +170,7 @@ def table(guest, task):
         f"- a netkit_pair task with nothing to do / `ansible -m ping` to the same host, medians of {len(task['noop'])}"
         f" alternating runs: {noop:.2f} s / {ping:.2f} s = {noop / ping:.2f} (target: at most 1.2; runs: "
         f"{', '.join(f'{x:.2f}' for x in task['noop'])} / {', '.join(f'{x:.2f}' for x in task['ping'])})",
-        f"- importing the reconciler (pyroute2 included) and an empty check run, in the guest:"
+        f"- importing the reconciler and an empty check run, in the guest (pyroute2 is loaded only to change something):"
         f" {fmt(guest['import'])}",
         f"- the floor of deleting with the module: the kernel's group delete and one read of the host (what the"
         f" re-run costs) = {fmt(guest['ip_delete_group'] + guest['module_rerun'])}"
@@ -225,14 +225,16 @@ def measure():
             "reconciler's own time in the guest (one link and one address dump, the requests, waiting for the",
             "link-local addresses, reading back). *Whole command* is the wall clock of `ansible HOST -m",
             "xcnf.netkit.netkit_pairs`: the controller starting, SSH, sending the module, starting Python and",
-            "importing pyroute2 in the guest, the work, and the result (one dictionary per pair) on its way",
-            "back. The ip -batch column makes the pairs with kernel-named peers and renames them (iproute2",
-            "keeps its netkit parser's state in static variables, so a batch with a second `peer name` fails):",
-            "six requests per pair, each waiting for its answer. The module sends five per new pair (create,",
-            "two address generation modes, two ups), 64 at a time without waiting for each answer (netlink",
-            "answers them in order). ip -batch deletes one pair per request, and the kernel waits for an RCU",
-            "grace period per device it unregisters; the module puts the pairs it deletes into a device group",
-            "of its own (proven empty of other devices first) and deletes the group, one wait for all.", ""])
+            "importing the collection in the guest (and pyroute2 when something changes), the work, and the",
+            "result (one dictionary per pair) on its way back. The ip -batch column makes the pairs with",
+            "kernel-named peers and renames them (iproute2 keeps its netkit parser's state in static variables,",
+            "so a batch with a second `peer name` fails): six requests per pair, each waiting for its answer.",
+            "The module sends five per new pair (create, two address generation modes, two ups), 64 at a time",
+            "without waiting for each answer (netlink answers them in order). ip -batch deletes one pair per",
+            "request, and the kernel waits for an RCU grace period per device it unregisters; the module puts",
+            "the pairs it deletes into a device group of its own (proven empty of other devices first) and",
+            "deletes the group, one wait for all.",
+            ""])
     OUTPUT.parent.mkdir(exist_ok=True)
     OUTPUT.write_text(text)
     print(text)
