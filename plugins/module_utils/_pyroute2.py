@@ -18,6 +18,7 @@ __metaclass__ = type
 
 import importlib.util
 import sys
+import traceback
 
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
 from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import KIND, NETKIT_ATTRIBUTES, nla_name
@@ -51,9 +52,9 @@ try:
     from pyroute2.netlink.rtnl.ifaddrmsg import ifaddrmsg
     from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg as _pyroute2_ifinfmsg
     from pyroute2.netlink.rtnl.ifinfmsg import ifinfveth as _pyroute2_ifinfveth
-except ImportError:
-    import traceback
-
+except Exception:  # pylint: disable=broad-except
+    # Not only ImportError: a pyroute2 older than 0.7, or broken, fails in other ways, and the
+    # modules must report it, not a traceback (require_pyroute2()).
     HAS_PYROUTE2 = False
     PYROUTE2_IMPORT_ERROR = traceback.format_exc()
 else:
@@ -104,9 +105,11 @@ def require_pyroute2():
                           % PYROUTE2_IMPORT_ERROR.strip().splitlines()[-1])
 
 
-if HAS_PYROUTE2:
-    ifinfmsg = with_newer_link_attributes(_pyroute2_ifinfmsg)
-    ifinfveth = with_newer_link_attributes(_pyroute2_ifinfveth)
+def _teach_pyroute2():
+    """pyroute2's link classes with the IPv4 sizes they lack, and the netkit kind taught to
+    its ifinfmsg, once, on import: (ifinfmsg, ifinfveth, netkit_data)."""
+    extended_ifinfmsg = with_newer_link_attributes(_pyroute2_ifinfmsg)
+    extended_ifinfveth = with_newer_link_attributes(_pyroute2_ifinfveth)
 
     class netkit_data(nla):
         """IFLA_INFO_DATA of kind netkit, for pyroute2's ifinfmsg."""
@@ -118,7 +121,17 @@ if HAS_PYROUTE2:
         @staticmethod
         def peer_info(_msg, *argv, **kwarg):
             # The peer is described like veth's: a struct ifinfomsg and IFLA_* attributes.
-            return ifinfveth
+            return extended_ifinfveth
 
-    # No release of pyroute2 knows the netkit kind: teach its ifinfmsg, once, on import.
-    ifinfmsg.ifinfo.register_link_kind(module={KIND: netkit_data})
+    # No release of pyroute2 knows the netkit kind.
+    extended_ifinfmsg.ifinfo.register_link_kind(module={KIND: netkit_data})
+    return extended_ifinfmsg, extended_ifinfveth, netkit_data
+
+
+if HAS_PYROUTE2:
+    try:
+        ifinfmsg, ifinfveth, netkit_data = _teach_pyroute2()
+    except Exception:  # pylint: disable=broad-except
+        # pyroute2 0.5 imports these names but has no register_link_kind, for example.
+        HAS_PYROUTE2 = False
+        PYROUTE2_IMPORT_ERROR = traceback.format_exc()

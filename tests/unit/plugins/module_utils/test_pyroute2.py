@@ -12,7 +12,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import struct
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -185,3 +188,29 @@ def test_a_pyroute2_that_fails_to_import_stops_a_change_before_it_is_built(monke
         _pyroute2.require_pyroute2()
     assert str(info.value) == ('changing netkit links needs pyroute2 0.7 or newer, and importing it failed: '
                                'ImportError: cannot import name ifinfveth')
+
+
+def test_a_pyroute2_that_imports_but_cannot_be_taught_netkit_is_reported_not_raised(tmp_path):
+    """pyroute2 0.5 has the message classes but no register_link_kind: importing the
+    collection's loader must not raise, and the first change reports it."""
+    package = tmp_path / 'pyroute2'
+    for part in ('', 'netlink', 'netlink/rtnl', 'netlink/rtnl/ifinfmsg'):
+        (package / part).mkdir(parents=True, exist_ok=True)
+        (package / part / '__init__.py').write_text('')
+    (package / 'netlink' / '__init__.py').write_text('class nla:\n    nla_map = ()\n')
+    (package / 'netlink' / 'rtnl' / 'ifaddrmsg.py').write_text('class ifaddrmsg:\n    pass\n')
+    (package / 'netlink' / 'rtnl' / 'ifinfmsg' / '__init__.py').write_text(
+        'class ifinfo:\n    pass\n\n\nclass ifinfmsg:\n    nla_map = ((1, "IFLA_ADDRESS", "l2addr"),)\n'
+        '    ifinfo = ifinfo\n\n\nclass ifinfveth(ifinfmsg):\n    pass\n')
+    script = ('from ansible_collections.xcnf.netkit.plugins.module_utils import _pyroute2\n'
+              'print(_pyroute2.HAS_PYROUTE2)\n'
+              'try:\n'
+              '    _pyroute2.require_pyroute2()\n'
+              'except Exception as exc:\n'
+              '    print(type(exc).__name__, exc)\n')
+    done = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, check=False,
+                          env=dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path)] + sys.path)))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        'False', "NetkitError changing netkit links needs pyroute2 0.7 or newer, and importing it failed: "
+                 "AttributeError: type object 'ifinfo' has no attribute 'register_link_kind'"]
