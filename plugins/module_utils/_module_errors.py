@@ -4,7 +4,8 @@
 """The one error path of the collection's modules, private to it.
 
 Every error a module expects (bad input, the kernel refusing, a file it cannot use,
-pyroute2 missing) reaches the user as fail_json with a message, never as a traceback.
+pyroute2 missing where a module needs it) reaches the user as fail_json with a message,
+with no traceback attached.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,16 +21,22 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitE
 
 def pyroute2_installed():
     """Whether pyroute2 is there, found without importing it: a run that changes nothing
-    never imports it (see _pyroute2.py), but every run needs it to be there."""
+    never imports it (see _pyroute2.py)."""
     return importlib.util.find_spec('pyroute2') is not None
 
 
-def run_or_fail(module, work, *args):
-    """work(*args)'s value. Without pyroute2, and on an error the collection expects, the
-    module fails with a message instead; fail_json is called once the exception is handled,
-    so that ansible-core attaches no traceback of it to the result."""
+def fail_without_pyroute2(module):
+    """For the modules that change pairs (netkit_pair, netkit_pairs): a host without
+    pyroute2 fails every run, naming it, so that a run that changes nothing, or a check,
+    does not pass where the change would fail. The read-only and BPF modules never use it."""
     if not pyroute2_installed():
         module.fail_json(msg=missing_required_lib('pyroute2'))
+
+
+def run_or_fail(module, work, *args):
+    """work(*args)'s value. On an error the collection expects, the module fails with a
+    message instead; fail_json is called once the exception is handled, so that
+    ansible-core attaches no traceback of it to the result."""
     try:
         return work(*args)
     except (NetkitError, NetlinkError, OSError) as exc:

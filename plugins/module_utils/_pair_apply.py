@@ -33,7 +33,6 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._pair_plan import (
     CONFIGURE, CREATE, DELETE, RECREATE, as_it_was, plan_one,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_snapshot import Snapshot
-from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import require_pyroute2
 
 LINK_LOCAL_WAIT = 5.0
 # From this many pairs on, deleting goes by device group (for one, it only costs requests).
@@ -435,7 +434,6 @@ def apply_plans(kernel, snapshot, plans):
     (up or down, MTU, policies, namespace), the re-created ones made again as they were,
     and the error re-raised.
     """
-    require_pyroute2()
     creator = PairCreator(kernel)
     appliers = []
     lost = []

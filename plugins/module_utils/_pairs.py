@@ -35,12 +35,22 @@ def reconcile_pairs(pairs, check_mode, prune_prefix=None):
             snapshot = Snapshot(kernel)
             plans = plan_pairs(snapshot, pairs, prune_prefix)
             changing = [plan for plan in plans if plan.action is not None]
+            if changing:
+                require_pyroute2()
             after = apply(kernel, snapshot, changing) if changing and not check_mode else None
             return [plan_result(plan, pair_after(plan, after)) for plan in plans]
         except NetlinkError as exc:
             raise NetkitError(describe_netlink_error(exc, 'netlink'))
         finally:
             kernel.close()
+
+
+def require_pyroute2():
+    """Raise unless pyroute2, which builds every request that changes something, loads: in
+    check mode too, so that a check does not report a change that the run would fail to make.
+    Imported here, as a run that changes nothing never loads it."""
+    from ansible_collections.xcnf.netkit.plugins.module_utils import _pyroute2
+    _pyroute2.require_pyroute2()
 
 
 def apply(kernel, snapshot, plans):

@@ -101,8 +101,10 @@ def require_pyroute2():
     """Raise a NetkitError unless pyroute2 loaded, before a change is built (the modules
     report a missing pyroute2 before they start: this is one that is there but fails)."""
     if not HAS_PYROUTE2:
-        raise NetkitError('changing netkit links needs pyroute2 0.7 or newer, and importing it failed: %s'
-                          % PYROUTE2_IMPORT_ERROR.strip().splitlines()[-1])
+        found = getattr(sys.modules.get('pyroute2'), '__path__', None)
+        raise NetkitError('changing netkit links needs pyroute2 0.7 or newer, and importing the one in %s failed: %s'
+                          % (', '.join(found or ()) or "the target's Python path",
+                             PYROUTE2_IMPORT_ERROR.strip().splitlines()[-1]))
 
 
 def _teach_pyroute2():

@@ -37,7 +37,7 @@ author:
   - xcnf.netkit contributors (@cassamajor)
 requirements:
   - Linux 6.7 or newer with C(CONFIG_NETKIT) on the target.
-  - libbpf 1.3 or newer on the target (Debian/Ubuntu C(libbpf1)), and pyroute2 for the device lookup.
+  - libbpf 1.3 or newer on the target (Debian/Ubuntu C(libbpf1)). It does not use pyroute2.
   - Root (CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN for the mount).
 extends_documentation_fragment:
   - xcnf.netkit.attributes

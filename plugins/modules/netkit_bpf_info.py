@@ -20,7 +20,7 @@ description:
 author:
   - xcnf.netkit contributors (@cassamajor)
 requirements:
-  - libbpf 1.3 or newer and pyroute2 on the target; root.
+  - libbpf 1.3 or newer on the target; root. It does not use pyroute2.
 extends_documentation_fragment:
   - xcnf.netkit.attributes
 attributes:

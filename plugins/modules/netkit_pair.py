@@ -436,7 +436,7 @@ recreated:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.xcnf.netkit.plugins.module_utils._module_errors import run_or_fail
+from ansible_collections.xcnf.netkit.plugins.module_utils._module_errors import fail_without_pyroute2, run_or_fail
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import PAIR_ARGUMENT_SPEC
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_plan import diff_view
 from ansible_collections.xcnf.netkit.plugins.module_utils._pairs import reconcile_pairs
@@ -447,6 +447,7 @@ def main():
         argument_spec=PAIR_ARGUMENT_SPEC,
         supports_check_mode=True,
     )
+    fail_without_pyroute2(module)
     outcome = run_or_fail(module, reconcile_pairs, [module.params], module.check_mode)[0]
     module.exit_json(
         changed=outcome['changed'],

@@ -18,7 +18,8 @@ description:
 author:
   - xcnf.netkit contributors (@cassamajor)
 requirements:
-  - pyroute2 (0.7 or newer) for the target's Python.
+  - Python 3.9 or newer on the target, and nothing else (it reads the kernel over netlink itself,
+    without pyroute2).
 extends_documentation_fragment:
   - xcnf.netkit.attributes
 attributes:

@@ -102,7 +102,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
-from ansible_collections.xcnf.netkit.plugins.module_utils._module_errors import run_or_fail
+from ansible_collections.xcnf.netkit.plugins.module_utils._module_errors import fail_without_pyroute2, run_or_fail
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import PAIR_ARGUMENT_SPEC
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_plan import diff_view
 from ansible_collections.xcnf.netkit.plugins.module_utils._pairs import reconcile_pairs
@@ -131,6 +131,7 @@ def main():
         ),
         supports_check_mode=True,
     )
+    fail_without_pyroute2(module)
     outcomes = run_or_fail(module, reconcile, module)
     changed = [outcome for outcome in outcomes if outcome['changed']]
     module.exit_json(

@@ -106,25 +106,53 @@ def test_two_runs_for_the_same_pair_at_once(ns):
     assert all((addresses, peer) == (ll, peer_ll) for _changed, addresses, peer in outcomes)
 
 
-# In a fresh interpreter: each run's changed, and whether pyroute2 was loaded after it.
+# In a fresh interpreter: each run's changed (or its error), and whether pyroute2 was loaded after it.
 FRESH_RUNS = (
     'import json, sys\n'
     'from suite import reconcile\n'
     'for entries, check in json.loads(sys.argv[1]):\n'
-    '    changed = [outcome["changed"] for outcome in reconcile(entries, check)]\n'
-    '    print(json.dumps([changed, "pyroute2" in sys.modules]))\n'
+    '    try:\n'
+    '        outcome = [outcome["changed"] for outcome in reconcile(entries, check)]\n'
+    '    except Exception as exc:\n'
+    '        outcome = "%s: %s" % (type(exc).__name__, exc)\n'
+    '    print(json.dumps([outcome, "pyroute2" in sys.modules]))\n'
 )
+SAME = [{'name': 'nk0', 'link_local': True}]
+RESIZED = [{'name': 'nk0', 'link_local': True, 'mtu': 1400}]
+
+
+def fresh_runs(runs, first_on_path=()):
+    """FRESH_RUNS' lines for runs, a list of (entries, check mode)."""
+    path = os.pathsep.join(list(first_on_path) + sys.path)
+    done = subprocess.run([sys.executable, '-c', FRESH_RUNS, json.dumps(runs)], capture_output=True, text=True,
+                          check=False, env=dict(os.environ, PYTHONPATH=path))
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines()]
 
 
 def test_pyroute2_is_loaded_only_to_change_something(ns):
-    """A run that changes nothing, and check mode, read the kernel without pyroute2 (a fifth
-    of a no-op task's cost beyond ping under TCG); the first change loads it."""
-    reconcile([{'name': 'nk0', 'link_local': True}])
-    same, resized = [{'name': 'nk0', 'link_local': True}], [{'name': 'nk0', 'link_local': True, 'mtu': 1400}]
-    runs = [(same, False), (resized, True), (same, False), (resized, False), (resized, False)]
-    done = subprocess.run([sys.executable, '-c', FRESH_RUNS, json.dumps(runs)], capture_output=True, text=True,
-                          check=False, env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
-    assert done.returncode == 0, done.stderr
-    assert [json.loads(line) for line in done.stdout.splitlines()] == [
-        [[False], False], [[True], False], [[False], False], [[True], True], [[False], True]]
+    """A run that changes nothing, and its check, read the kernel without pyroute2 (a fifth
+    of a no-op task's cost beyond ping under TCG); the first change, or a check that finds
+    one, loads it."""
+    reconcile(SAME)
+    assert fresh_runs([(SAME, False), (SAME, True), (RESIZED, True)]) == [
+        [[False], False], [[False], False], [[True], True]]
+    assert fresh_runs([(SAME, False), (RESIZED, False), (RESIZED, False)]) == [
+        [[False], False], [[True], True], [[False], True]]
     assert ns.links()['nk0']['mtu'] == 1400
+
+
+def test_a_broken_pyroute2_fails_a_change_and_its_check_before_anything_is_sent(ns, tmp_path):
+    """A pyroute2 that is found but does not import (here one without its netlink package,
+    shadowing the real one) fails the check that finds a change as it fails the change, and
+    the kernel is left as it was; a run that changes nothing still passes."""
+    reconcile(SAME)
+    before = ns.links()['nk0'], ns.link_local()
+    (tmp_path / 'pyroute2').mkdir()
+    (tmp_path / 'pyroute2' / '__init__.py').write_text('')
+    refused = ("NetkitError: changing netkit links needs pyroute2 0.7 or newer, and importing the one in %s "
+               "failed: ModuleNotFoundError: No module named 'pyroute2.netlink'" % (tmp_path / 'pyroute2'))
+    assert fresh_runs([(SAME, True), (SAME, False), (RESIZED, True), (RESIZED, False)], [str(tmp_path)]) == [
+        [[False], False], [[False], False], [refused, True], [refused, True]]
+    after = ns.links()['nk0'], ns.link_local()
+    assert (after[0]['ifindex'], after[0]['mtu'], after[1]) == (before[0]['ifindex'], before[0]['mtu'], before[1])

@@ -101,13 +101,27 @@ def test_work_that_succeeds_fails_nothing():
     assert (calls, escaped, done) == ([], None, [True])
 
 
-def test_without_pyroute2_the_module_fails_naming_it(monkeypatch):
+def test_without_pyroute2_a_pair_module_fails_naming_it(monkeypatch):
+    monkeypatch.setattr(_module_errors, 'pyroute2_installed', lambda: False)
+    module = FakeModule()
+    with pytest.raises(Failed):
+        _module_errors.fail_without_pyroute2(module)
+    [call] = module.calls
+    assert 'pyroute2' in call['msg']
+
+
+def test_with_pyroute2_a_pair_module_goes_on():
+    module = FakeModule()
+    _module_errors.fail_without_pyroute2(module)
+    assert module.calls == []
+
+
+def test_the_error_path_itself_needs_no_pyroute2(monkeypatch):
+    """The read-only and BPF modules run where pyroute2 is not installed."""
     monkeypatch.setattr(_module_errors, 'pyroute2_installed', lambda: False)
     done = []
     calls, escaped = run(lambda: done.append(True))
-    assert escaped is None and done == [], 'the work does not start'
-    [call] = calls
-    assert 'pyroute2' in call['msg']
+    assert (calls, escaped, done) == ([], None, [True])
 
 
 def test_pyroute2_is_found_without_importing_it():

@@ -186,8 +186,24 @@ def test_a_pyroute2_that_fails_to_import_stops_a_change_before_it_is_built(monke
                         'Traceback (most recent call last):\n  ...\nImportError: cannot import name ifinfveth\n')
     with pytest.raises(NetkitError) as info:
         _pyroute2.require_pyroute2()
-    assert str(info.value) == ('changing netkit links needs pyroute2 0.7 or newer, and importing it failed: '
-                               'ImportError: cannot import name ifinfveth')
+    assert str(info.value) == ('changing netkit links needs pyroute2 0.7 or newer, and importing the one in %s '
+                               'failed: ImportError: cannot import name ifinfveth'
+                               % ', '.join(sys.modules['pyroute2'].__path__))
+
+
+def loader_in_fresh_python(pythonpath):
+    """In a fresh interpreter with pythonpath first: (whether pyroute2 is found at the start
+    of a run, HAS_PYROUTE2, what require_pyroute2 raised)."""
+    script = ('from ansible_collections.xcnf.netkit.plugins.module_utils import _module_errors, _pyroute2\n'
+              'print(_module_errors.pyroute2_installed(), _pyroute2.HAS_PYROUTE2)\n'
+              'try:\n'
+              '    _pyroute2.require_pyroute2()\n'
+              'except Exception as exc:\n'
+              '    print(type(exc).__name__, exc)\n')
+    done = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, check=False,
+                          env=dict(os.environ, PYTHONPATH=os.pathsep.join([str(pythonpath)] + sys.path)))
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
 
 
 def test_a_pyroute2_that_imports_but_cannot_be_taught_netkit_is_reported_not_raised(tmp_path):
@@ -202,15 +218,6 @@ def test_a_pyroute2_that_imports_but_cannot_be_taught_netkit_is_reported_not_rai
     (package / 'netlink' / 'rtnl' / 'ifinfmsg' / '__init__.py').write_text(
         'class ifinfo:\n    pass\n\n\nclass ifinfmsg:\n    nla_map = ((1, "IFLA_ADDRESS", "l2addr"),)\n'
         '    ifinfo = ifinfo\n\n\nclass ifinfveth(ifinfmsg):\n    pass\n')
-    script = ('from ansible_collections.xcnf.netkit.plugins.module_utils import _pyroute2\n'
-              'print(_pyroute2.HAS_PYROUTE2)\n'
-              'try:\n'
-              '    _pyroute2.require_pyroute2()\n'
-              'except Exception as exc:\n'
-              '    print(type(exc).__name__, exc)\n')
-    done = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, check=False,
-                          env=dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path)] + sys.path)))
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == [
-        'False', "NetkitError changing netkit links needs pyroute2 0.7 or newer, and importing it failed: "
-                 "AttributeError: type object 'ifinfo' has no attribute 'register_link_kind'"]
+    assert loader_in_fresh_python(tmp_path) == [
+        'True False', "NetkitError changing netkit links needs pyroute2 0.7 or newer, and importing the one in %s "
+                      "failed: AttributeError: type object 'ifinfo' has no attribute 'register_link_kind'" % package]
