@@ -98,8 +98,9 @@ def with_newer_link_attributes(message_class):
 
 
 def require_pyroute2():
-    """Raise a NetkitError unless pyroute2 loaded, before a change is built (the modules
-    report a missing pyroute2 before they start: this is one that is there but fails)."""
+    """Raise a NetkitError unless pyroute2 loaded, before a change is built, or checked (the
+    pair modules report a missing pyroute2 before they start: this is one that is there but
+    fails)."""
     if not HAS_PYROUTE2:
         found = getattr(sys.modules.get('pyroute2'), '__path__', None)
         raise NetkitError('changing netkit links needs pyroute2 0.7 or newer, and importing the one in %s failed: %s'

@@ -4,7 +4,8 @@
 """Which modules need pyroute2: the two that change pairs fail every run without it, naming
 it, before they read the kernel; the read-only and BPF modules never ask for it.
 
-Each module runs in a fresh interpreter in which pyroute2 cannot be imported or found.
+The two run in a fresh interpreter in which pyroute2 cannot be found; the others' sources
+are read (that they work without it runs in the integration target, against the VM).
 """
 
 from __future__ import absolute_import, division, print_function

@@ -192,8 +192,8 @@ def test_a_pyroute2_that_fails_to_import_stops_a_change_before_it_is_built(monke
 
 
 def loader_in_fresh_python(pythonpath):
-    """In a fresh interpreter with pythonpath first: (whether pyroute2 is found at the start
-    of a run, HAS_PYROUTE2, what require_pyroute2 raised)."""
+    """In a fresh interpreter with pythonpath first, the lines it prints: whether pyroute2 is
+    found at the start of a run and HAS_PYROUTE2, then what require_pyroute2 raised."""
     script = ('from ansible_collections.xcnf.netkit.plugins.module_utils import _module_errors, _pyroute2\n'
               'print(_module_errors.pyroute2_installed(), _pyroute2.HAS_PYROUTE2)\n'
               'try:\n'
