@@ -366,6 +366,30 @@ def test_attributes_cuts_an_attribute_longer_than_the_data():
     assert nm.attributes(b'\x40\x00\x04\x00\xdc\x05') == {4: b'\xdc\x05'}
 
 
+# Payloads of a few sizes, so that many share a length with a different layout.
+attribute_lists = st.lists(st.tuples(st.integers(0, 6), st.sampled_from([b'', b'ab', b'abcd', b'abcdefgh'])), max_size=6)
+malformed_tails = st.sampled_from([b'', b'\x02\x00\x04\x00', b'\x01\x00'])
+
+
+@CHECK
+@given(payloads=st.lists(st.tuples(attribute_lists, malformed_tails), min_size=1, max_size=12),
+       wanted=st.sets(st.integers(0, 6), max_size=4), offset=st.integers(0, 4))
+def test_attribute_walks_find_what_attributes_finds(payloads, wanted, offset):
+    """A remembered walk is used only where it finds what a new walk would, whatever came before."""
+    walks = nm.AttributeWalks(frozenset(wanted), offset)
+    for attrs, tail in payloads:
+        payload = b'\xff' * offset + b''.join(nla(kind, value) for kind, value in attrs) + tail
+        expected = nm.attributes(payload, offset, wanted)
+        assert walks(payload) == expected
+        assert walks(payload) == expected, 'the second walk of a payload reuses its layout'
+
+
+def test_links_with_the_same_link_info_get_netkit_facts_of_their_own():
+    linkinfo = nla(IFLA_LINKINFO, nla(IFLA_INFO_KIND, b'netkit\0') + nla(IFLA_INFO_DATA, b''))
+    first, second = nm.link_facts(b'\x00' * 16 + linkinfo), nm.link_facts(b'\x00' * 16 + linkinfo)
+    assert first['netkit'] == second['netkit'] and first['netkit'] is not second['netkit']
+
+
 # ------------------------------------------------------------ link_facts() and address_facts() on arbitrary bytes
 
 LINK_FACT_KEYS = {'index', 'name', 'address', 'kind', 'up', 'carrier', 'mtu', 'link', 'link_netnsid', 'addrgenmode',
