@@ -157,7 +157,8 @@ class AttributeWalks:
     reused when one unpack finds every header where, and as, the walk found it: then the walk
     would visit the same offsets and find the same attributes."""
 
-    KEPT = 256
+    # At most this many layouts of at most this many headers each (a few MiB): a host has a few link kinds.
+    KEPT, HEADERS = 256, 128
 
     def __init__(self, wanted, offset=0):
         self.wanted, self.offset = wanted, offset
@@ -168,14 +169,16 @@ class AttributeWalks:
         layout = self.layouts.get(len(payload))
         if layout is not None and layout[0].unpack_from(payload) == layout[1]:
             return {kind: payload[start:end] for kind, start, end in layout[2]}
+        if len(self.layouts) >= self.KEPT:
+            return attributes(payload, self.offset, self.wanted)
         found, layout = self._walk(payload)
-        if layout is not None and len(self.layouts) < self.KEPT:
+        if layout is not None:
             self.layouts[len(payload)] = layout
         return found
 
     def _walk(self, payload):
         """The attributes found and the layout that finds them again (None when the walk stopped at a
-        malformed header)."""
+        malformed header or found more than HEADERS)."""
         found, wanted, fmt, headers = {}, [], ['='], []
         offset, position, end = self.offset, 0, len(payload)
         while offset + 4 <= end:
@@ -190,6 +193,8 @@ class AttributeWalks:
             headers += (length, raw_kind)
             position = offset + 4
             offset += (length + 3) & ~3
+        if len(headers) > 2 * self.HEADERS:
+            return found, None
         return found, (struct.Struct(''.join(fmt)), tuple(headers), tuple(wanted))
 
 

@@ -384,6 +384,19 @@ def test_attribute_walks_find_what_attributes_finds(payloads, wanted, offset):
         assert walks(payload) == expected, 'the second walk of a payload reuses its layout'
 
 
+def test_attribute_walks_remember_a_bounded_number_of_layouts():
+    walks = nm.AttributeWalks(frozenset([1]))
+    walks.KEPT = 2
+    payloads = [b''.join(nla(1, b'x' * size) for size in range(count)) for count in range(1, 6)]
+    payloads.append(nla(1, b'') * (walks.HEADERS + 1))
+    for payload in payloads + payloads:
+        assert walks(payload) == nm.attributes(payload, 0, [1])
+    assert sorted(walks.layouts) == [len(payload) for payload in payloads[:2]]
+    walks.KEPT = 10
+    walks(payloads[-1])
+    assert len(payloads[-1]) not in walks.layouts, 'a walk of more than HEADERS headers is not remembered'
+
+
 def test_links_with_the_same_link_info_get_netkit_facts_of_their_own():
     linkinfo = nla(IFLA_LINKINFO, nla(IFLA_INFO_KIND, b'netkit\0') + nla(IFLA_INFO_DATA, b''))
     first, second = nm.link_facts(b'\x00' * 16 + linkinfo), nm.link_facts(b'\x00' * 16 + linkinfo)
