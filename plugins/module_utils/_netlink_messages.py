@@ -155,25 +155,29 @@ class AttributeWalks:
     The links of one kind on one kernel are laid out alike, and walking 30-40 headers per link in
     Python is most of decoding a large dump. So each walk is remembered by payload length, and
     reused when one unpack finds every header where, and as, the walk found it: then the walk
-    would visit the same offsets and find the same attributes."""
+    would visit the same offsets and find the same attributes. Names of different lengths pad to
+    the same size, so one payload length has a few layouts (as many as name lengths mod 4)."""
 
-    # At most this many layouts of at most this many headers each (a few MiB): a host has a few link kinds.
-    KEPT, HEADERS = 256, 128
+    # Layouts kept in all, per payload length, and headers at most in one (a few MiB in all).
+    KEPT, PER_LENGTH, HEADERS = 256, 4, 128
 
     def __init__(self, wanted, offset=0):
         self.wanted, self.offset = wanted, offset
-        # {payload length: (a Struct reading every header, what it read, ((type, start, end) of each wanted one))}
+        # {payload length: [(a Struct reading every header, what it read, ((type, start, end) of each wanted one))]}
         self.layouts = {}
+        self.kept = 0
 
     def __call__(self, payload):
-        layout = self.layouts.get(len(payload))
-        if layout is not None and layout[0].unpack_from(payload) == layout[1]:
-            return {kind: payload[start:end] for kind, start, end in layout[2]}
-        if len(self.layouts) >= self.KEPT:
+        alike = self.layouts.get(len(payload), ())
+        for headers, read, wanted in alike:
+            if headers.unpack_from(payload) == read:
+                return {kind: payload[start:end] for kind, start, end in wanted}
+        if self.kept >= self.KEPT or len(alike) >= self.PER_LENGTH:
             return attributes(payload, self.offset, self.wanted)
         found, layout = self._walk(payload)
         if layout is not None:
-            self.layouts[len(payload)] = layout
+            self.layouts.setdefault(len(payload), []).append(layout)
+            self.kept += 1
         return found
 
     def _walk(self, payload):

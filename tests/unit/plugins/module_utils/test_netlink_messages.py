@@ -391,10 +391,20 @@ def test_attribute_walks_remember_a_bounded_number_of_layouts():
     payloads.append(nla(1, b'') * (walks.HEADERS + 1))
     for payload in payloads + payloads:
         assert walks(payload) == nm.attributes(payload, 0, [1])
-    assert sorted(walks.layouts) == [len(payload) for payload in payloads[:2]]
+    assert walks.kept == 2 and sorted(walks.layouts) == [len(payload) for payload in payloads[:2]]
     walks.KEPT = 10
     walks(payloads[-1])
     assert len(payloads[-1]) not in walks.layouts, 'a walk of more than HEADERS headers is not remembered'
+
+
+def test_attribute_walks_remember_a_few_layouts_of_one_length():
+    walks = nm.AttributeWalks(frozenset([3]))
+    # Names of 5 to 8 bytes pad to 8: one payload length, four layouts; a fifth is walked and not kept.
+    names = [nla(3, b'n' * size) + nla(4, 1500) for size in (5, 6, 7, 8)]
+    odd = nla(4, b'n' * 5) + nla(3, 1500)
+    for payload in names + [odd] + names + [odd]:
+        assert walks(payload) == nm.attributes(payload, 0, [3])
+    assert walks.kept == walks.PER_LENGTH == len(walks.layouts[len(odd)])
 
 
 def test_links_with_the_same_link_info_get_netkit_facts_of_their_own():
