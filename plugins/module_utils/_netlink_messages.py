@@ -297,7 +297,9 @@ def netkit_facts(data):
     facts = dict(NETKIT_UNSENT)
     for attr_id, raw in data.items():
         key = NETKIT_VALUES[attr_id]
-        facts[key] = decode_value(key, int.from_bytes(raw, BYTE_ORDER))
+        # Each is a u32 at most, read as the kernel's nla_get_u32() reads it: a longer value
+        # (never sent) would make a number too long to turn into a string.
+        facts[key] = decode_value(key, int.from_bytes(raw[:4], BYTE_ORDER))
     facts['primary'] = bool(facts['primary'])
     return facts
 

@@ -436,6 +436,8 @@ link_payloads = st.one_of(
 @example(payload=b'\x00' * 15)
 @example(payload=b'\x00' * 16 + nla(IFLA_LINK_NETNSID, b'\x01\x02'))
 @example(payload=b'\x00' * 16 + nla(IFLA_LINK_NETNSID, 5))
+@example(payload=b'\x00' * 16 + nla(IFLA_LINKINFO, nla(IFLA_INFO_KIND, b'netkit\0') + nla(
+    IFLA_INFO_DATA, nla(nm.NETKIT_IDS['mode'], b'\xff' * 1800))))
 def test_link_facts_on_arbitrary_bytes(payload):
     """link_facts() raises struct.error, and nothing else, on a payload shorter than an
     ifinfomsg (16 bytes) or with an IFLA_LINK_NETNSID that is not 4 bytes; it decodes
