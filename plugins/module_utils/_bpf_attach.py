@@ -19,6 +19,7 @@ __metaclass__ = type
 import ctypes
 import errno
 import os
+import socket
 
 from ansible_collections.xcnf.netkit.plugins.module_utils._bpf_object import LoadedObject, check_object_file
 from ansible_collections.xcnf.netkit.plugins.module_utils._bpf_pins import (
@@ -119,29 +120,52 @@ def running_program(lib, program_id):
     return {'program': info['program'], 'tag': info['tag']}
 
 
-def pinned_link_id(lib, path):
+def pinned_link(lib, path):
     fd = lib.open_pinned(path)
     try:
-        return link_info(lib, fd)['link_id']
+        return link_info(lib, fd)
     finally:
         os.close(fd)
+
+
+def device_name(ifindex):
+    try:
+        return socket.if_indextoname(ifindex)
+    except OSError:
+        return 'ifindex %d, in another network namespace' % ifindex
+
+
+def refuse_others_links(state, device, hook, pin_dir):
+    """Fail, before anything changes, when pin_dir holds a link of the hook that is attached to
+    another device: removing its pin would detach the program from a device the task did not name."""
+    if state['others']:
+        path, ifindex = state['others'][0]
+        raise BpfError('pin_path %s holds %s, a link attached to the %s hook of %s, not of %s: give each pair a '
+                       'pin_path of its own (the pins of a renamed pair stay where they were: state=absent with '
+                       'device %s and this pin_path detaches them); nothing was changed'
+                       % (pin_dir, os.path.basename(path), hook, device_name(ifindex), device['name'],
+                          device_name(ifindex)))
 
 
 def read_hook(lib, device, hook, pin_dir, listed=()):
     """What runs on a hook, in order, and this collection's pins of it.
 
-    Returns {'revision', 'entries', 'stale'}: each entry {program, program_id, tag, link_id,
+    Returns {'revision', 'entries', 'stale', 'others'}: each entry {program, program_id, tag, link_id,
     owner (the listed name of a link pinned in pin_dir, None for another's), link_pin,
     source (its record: (program id, digest) or None)}; stale, the link pins in pin_dir whose
-    links do not run on this hook (their pair was deleted or renamed)."""
+    links run nowhere (their pair was deleted) or not on this hook; others, (pin path, ifindex)
+    of the link pins whose links run on another device (a pin_path shared, a pair renamed)."""
     revision, running = query_hook(lib, device['ifindex'], hook) if device['ifindex'] else (0, [])
     pinned = {}
     stale = []
+    others = []
     for pin_name, name in link_pins(pin_dir)[hook]:
         path = os.path.join(pin_dir, pin_name)
-        link_id = pinned_link_id(lib, path)
-        if link_id in [link for _program, link in running if link]:
-            pinned[link_id] = (path, name)
+        link = pinned_link(lib, path)
+        if link['link_id'] in [link_id for _program, link_id in running if link_id]:
+            pinned[link['link_id']] = (path, name)
+        elif link['ifindex'] and link['ifindex'] != device['ifindex']:
+            others.append((path, link['ifindex']))
         else:
             stale.append((path, name))
     entries = []
@@ -156,7 +180,7 @@ def read_hook(lib, device, hook, pin_dir, listed=()):
                             '%s (pinned as %s)' % (entry['program'], os.path.basename(path)))
             entry.update(owner=name, link_pin=path, source=read_source(lib, source_pin_path(pin_dir, hook, name)))
         entries.append(entry)
-    return {'revision': revision, 'entries': entries, 'stale': stale}
+    return {'revision': revision, 'entries': entries, 'stale': stale, 'others': others}
 
 
 def find_anchor(lib, entries, hook, device, kind, value):
@@ -451,6 +475,9 @@ def _reconcile_attachments(params, check_mode):
     where = placements(params.get('placement'), listed)
     lib = Libbpf()
     check_object_file(params['object'])
+    # Before loading, which pins the object's maps in pin_dir.
+    for hook in hooks:
+        refuse_others_links(read_hook(lib, device, hook, pin_dir), device, hook, pin_dir)
     made = []
     if not check_mode:
         mount_bpffs()
@@ -527,7 +554,10 @@ def result(changed, before, after, pin_dir, loaded):
 def detach_hooks(lib, device, pin_dir, gone, check_mode):
     """Detach and unpin the collection's links of the hooks in gone, then the maps and the
     directory once no link is left. Other tools' programs stay."""
-    before = dict((hook, hook_entries(lib, device, hook, pin_dir)) for hook in HOOKS)
+    states = dict((hook, hook_state(lib, device, hook, pin_dir)) for hook in HOOKS)
+    for hook in gone:
+        refuse_others_links(states[hook], device, hook, pin_dir)
+    before = dict((hook, state['entries']) for hook, state in states.items())
     after = dict((hook, [entry for entry in entries if hook not in gone or entry['owner'] is None])
                  for hook, entries in before.items())
     removed = leftovers(pin_dir, [hook for hook in HOOKS if link_pins(pin_dir)[hook] and hook not in gone])
@@ -542,9 +572,14 @@ def detach_hooks(lib, device, pin_dir, gone, check_mode):
             'map_pins': []}
 
 
+def hook_state(lib, device, hook, pin_dir):
+    """read_hook(); nothing without libbpf (then nothing of the collection's is pinned)."""
+    if lib is None:
+        return {'revision': 0, 'entries': [], 'stale': [], 'others': []}
+    return read_hook(lib, device, hook, pin_dir)
+
+
 def hook_entries(lib, device, hook, pin_dir):
     """What runs on a hook, in order; nothing without libbpf or without the device (the
     links a deleted pair left pinned run nowhere)."""
-    if lib is None:
-        return []
-    return read_hook(lib, device, hook, pin_dir)['entries']
+    return hook_state(lib, device, hook, pin_dir)['entries']

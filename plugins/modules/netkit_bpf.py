@@ -160,6 +160,11 @@ options:
         refuses names with a dot).
       - A directory on the way that is a link, or that a user other than root owns or can write, is
         refused; so is C(/sys/fs/bpf) mounted writable by others without the sticky bit.
+      - Each pair needs one of its own. When it holds a link of this module's attached to another device
+        (the same O(pin_path) given to two pairs, or the pins of a pair renamed since another took its
+        name), the task fails before anything changes, naming that device, since removing the pin would
+        detach the program from a device the task does not name. O(state=absent) with that device and this
+        O(pin_path) detaches them.
     type: path
 seealso:
   - module: xcnf.netkit.netkit_pair

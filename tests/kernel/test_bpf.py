@@ -157,19 +157,48 @@ def test_a_recreated_pair_gets_its_program_again_and_absent_cleans_up_after_a_de
     assert not os.path.exists(removed['pin_path'])
 
 
-def test_a_link_left_on_a_renamed_pair_is_not_in_place(ns):
-    """The pair was renamed and another pair took its name: the pinned link runs on the
-    renamed device, so the program is attached to the device that has the name now."""
+def test_the_pins_of_a_renamed_pair_are_left_to_it(ns):
+    """The pair was renamed and another pair took its name: the pin directory of the name holds
+    a link that runs on the renamed pair, so a task for the new pair fails before anything
+    changes, and absent through the renamed pair detaches it."""
     name = ns.bpf_device()
     program = [{'name': 'observe_primary', 'attach': 'primary'}]
     reconcile([{'name': name}])
-    _bpf_attach.reconcile_attachments(params(name, programs=program), False)
+    first = _bpf_attach.reconcile_attachments(params(name, programs=program), False)
     sh('ip', 'link', 'set', name, 'name', 'renamed')
     sh('ip', 'link', 'set', name + 'p', 'name', 'renamedp')
-    made = reconcile([{'name': name}])[0]['after']
-    outcome = _bpf_attach.reconcile_attachments(params(name, programs=program), False)
-    assert outcome['changed'] and one(outcome['after'], 'primary')['program_id'] == attached(name)['observe_primary']
-    assert 'observe_primary' in attached(name)
+    reconcile([{'name': name}])
+    refused = 'holds link_primary_observe_primary, a link attached to the primary hook of renamed, not of %s' % name
+    for arguments in (params(name, programs=program),
+                      {'device': name, 'state': 'absent', 'programs': None, 'object': None, 'pin_path': None}):
+        for check in (True, False):
+            with pytest.raises(NetkitError, match=refused):
+                _bpf_attach.reconcile_attachments(arguments, check)
+    assert attached('renamed') == {'observe_primary': one(first['after'], 'primary')['program_id']}
+    assert attached(name) == {}
+    converge_bpf({'device': 'renamed', 'state': 'absent', 'programs': None, 'object': None,
+                  'pin_path': first['pin_path']})
+    assert attached('renamed') == {} and not os.path.exists(first['pin_path'])
+    outcome = converge_bpf(params(name, programs=program))
+    assert attached(name) == {'observe_primary': one(outcome['after'], 'primary')['program_id']}
+
+
+def test_a_pin_path_two_pairs_share_is_refused_before_anything_changes(ns):
+    first, second = ns.bpf_device(), ns.bpf_device()
+    reconcile([{'name': first}, {'name': second}])
+    applied = _bpf_attach.reconcile_attachments(params(first, programs=BOTH[:1]), False)
+    shared = applied['pin_path']
+    running, pins = attached(first), sorted(os.listdir(shared))
+    absent = {'state': 'absent', 'programs': None, 'object': None, 'pin_path': shared}
+    for device, arguments in ((second, params(second, object=DROP_ALL, pin_path=shared,
+                                              programs=[{'name': 'drop_all', 'attach': 'primary'}])),
+                              (second, dict(absent, device=second)),
+                              ('nbmissing', dict(absent, device='nbmissing'))):
+        for check in (True, False):
+            with pytest.raises(NetkitError, match='pin_path %s holds link_primary_observe_primary, a link attached '
+                               'to the primary hook of %s, not of %s' % (shared, first, device)):
+                _bpf_attach.reconcile_attachments(arguments, check)
+            assert attached(first) == running and attached(second) == {} and sorted(os.listdir(shared)) == pins
 
 
 # A pin of the pair's own observer (its counters map), filled in per test.

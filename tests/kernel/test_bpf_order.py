@@ -68,7 +68,7 @@ class OtherTool:
             path = os.path.join(self.dir, 'link%d' % self.count)
             assert self.lib.bpf_link__pin(handle, path.encode()) == 0
             self.lib.bpf_link__destroy(handle)
-            return _bpf_attach.pinned_link_id(self.lib, path)
+            return _bpf_attach.pinned_link(self.lib, path)['link_id']
         finally:
             loaded.close()
 

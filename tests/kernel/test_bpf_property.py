@@ -109,7 +109,7 @@ class AttachMachine(RuleBasedStateMachine):
             gone = self.others.pop(which % len(self.others))
             for name in os.listdir(self.other.dir):
                 path = os.path.join(self.other.dir, name)
-                if _bpf_attach.pinned_link_id(self.other.lib, path) == gone:
+                if _bpf_attach.pinned_link(self.other.lib, path)['link_id'] == gone:
                     _bpf_attach.detach_link(self.other.lib, path)
 
     @rule(which=st.integers(0, 2))
