@@ -5,9 +5,13 @@ Prints one JSON object of seconds and counts. Every phase checks its outcome, so
 number is only printed for work that was really done. udev is settled before each phase.
 """
 import json
+import statistics
 import subprocess
 import sys
 import time
+
+# Re-runs of the bulk task timed, one after another.
+RERUNS = 3
 
 
 def ip_json(*args):
@@ -107,8 +111,13 @@ def module_rows(names, prefix, out):
     out["module_create"], results = timed(lambda: reconcile(wanted))
     expect(sum(r["changed"] for r in results) == len(names), "every pair created")
     expect(ends_with_link_local(prefix) == 2 * len(names), "every end has its link-local address")
-    out["module_rerun"], results = timed(lambda: reconcile(wanted))
-    expect(not any(r["changed"] for r in results), "the re-run changes nothing")
+    # Under TCG one scheduling hiccup is a tenth of a re-run: the row is the median of a few.
+    out["module_reruns"] = []
+    for _run in range(RERUNS):
+        seconds, results = timed(lambda: reconcile(wanted))
+        expect(not any(r["changed"] for r in results), "the re-run changes nothing")
+        out["module_reruns"].append(seconds)
+    out["module_rerun"] = statistics.median(out["module_reruns"])
     out["rerun_parts"] = rerun_parts(wanted)
     out["module_delete"], results = timed(lambda: reconcile(entries(names, state="absent")))
     expect(sum(r["changed"] for r in results) == len(names) and our_links(prefix) == [], "every pair deleted")

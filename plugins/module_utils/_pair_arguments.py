@@ -40,6 +40,14 @@ QUEUES = ('numrxqueues', 'peer_numrxqueues', 'numtxqueues', 'peer_numtxqueues')
 # The kernel's limit on a device's queues (rtnl_create_link).
 MAX_QUEUES = 4096
 MAC_ADDRESSES = ('address', 'peer_address')
+# {setting: (least, most, what an error says)} of the settings that are numbers, in the order they are checked.
+NUMBER_LIMITS = dict(
+    [(key, (68, 65535, '%(key)s %(value)d is out of range: netkit takes 68 to 65535')) for key in ('mtu', 'peer_mtu')]
+    + [(key, (0, 65535, '%(key)s must be 0 to 65535 bytes')) for key in ('headroom', 'tailroom')]
+    + [(key, (0, 0xffffffff, '%(key)s %(value)d is out of range: 0 to 4294967295 packets')) for key in TXQUEUELEN]
+    + [(key, (1, OFFLOAD_MAX_SIZE, '%%(key)s %%(value)d is out of range: 1 to %d bytes (the kernel takes no more)'
+              % OFFLOAD_MAX_SIZE)) for key in OFFLOAD_SIZES]
+    + [(key, (1, MAX_QUEUES, '%%(key)s %%(value)d is out of range: 1 to %d queues' % MAX_QUEUES)) for key in QUEUES])
 MAC_ADDRESS = re.compile(r'^[0-9a-f]{2}(:[0-9a-f]{2}){5}$')
 # What a single device (pairing single, Linux 7.0+) has none of.
 PEER_SETTINGS = ('peer_name', 'peer_netns', 'scrub', 'peer_scrub', 'peer_policy', 'peer_numrxqueues',
@@ -121,7 +129,7 @@ def default_peer_name(name):
 def desired_pair(params):
     """The settings a task asks for, validated; None means "leave as it is"."""
     check_ifname('name', params['name'])
-    wanted = dict((key, params.get(key)) for key in SETTINGS)
+    wanted = {key: params.get(key) for key in SETTINGS}
     wanted['name'] = params['name']
     if is_single(wanted):
         check_single(wanted)
@@ -134,22 +142,10 @@ def desired_pair(params):
         raise NetkitError('peer_name must differ from name when both ends are in one namespace')
     if wanted['peer_netns'] is not None:
         check_netns_name(wanted['peer_netns'])
-    for key in ('mtu', 'peer_mtu'):
-        if wanted[key] is not None and not 68 <= wanted[key] <= 65535:
-            raise NetkitError('%s %d is out of range: netkit takes 68 to 65535' % (key, wanted[key]))
-    for key in ('headroom', 'tailroom'):
-        if wanted[key] is not None and not 0 <= wanted[key] <= 65535:
-            raise NetkitError('%s must be 0 to 65535 bytes' % key)
-    for key in TXQUEUELEN:
-        if wanted[key] is not None and not 0 <= wanted[key] <= 0xffffffff:
-            raise NetkitError('%s %d is out of range: 0 to 4294967295 packets' % (key, wanted[key]))
-    for key in OFFLOAD_SIZES:
-        if wanted[key] is not None and not 1 <= wanted[key] <= OFFLOAD_MAX_SIZE:
-            raise NetkitError('%s %d is out of range: 1 to %d bytes (the kernel takes no more)'
-                              % (key, wanted[key], OFFLOAD_MAX_SIZE))
-    for key in QUEUES:
-        if wanted[key] is not None and not 1 <= wanted[key] <= MAX_QUEUES:
-            raise NetkitError('%s %d is out of range: 1 to %d queues' % (key, wanted[key], MAX_QUEUES))
+    for key in NUMBER_LIMITS:
+        least, most, message = NUMBER_LIMITS[key]
+        if wanted[key] is not None and not least <= wanted[key] <= most:
+            raise NetkitError(message % {'key': key, 'value': wanted[key]})
     for key in MAC_ADDRESSES:
         if wanted[key] is not None:
             wanted[key] = mac_address(key, wanted[key])

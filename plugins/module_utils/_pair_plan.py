@@ -29,6 +29,8 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import
 )
 
 CREATE, CONFIGURE, RECREATE, DELETE = 'create', 'configure', 'recreate', 'delete'
+# The settings a plan compares with the pair's (the peer's name is not a setting but which pair it is).
+COMPARED = frozenset(SETTINGS) - {'peer_name'}
 # Settings only the kernel's creation of a pair sets: changing one means re-creating it.
 FIXED_AT_CREATION = CREATION_SETTINGS + QUEUES
 # netkit's queues from Linux 7.0 on (the release that added single devices): one TX queue,
@@ -63,14 +65,8 @@ def plan_pair(before, wanted):
     changes: {setting: (before, after)} for settings that differ.
     blocked: the subset that only deleting and re-creating the pair can change.
     """
-    changes = {}
-    for key in SETTINGS:
-        value = wanted.get(key)
-        if value is None or key == 'peer_name':
-            continue
-        current = before.get(key)
-        if current != value:
-            changes[key] = (current, value)
+    changes = {key: (before.get(key), value) for key, value in wanted.items()
+               if value is not None and key in COMPARED and before.get(key) != value}
     blocked = dict((key, changes[key]) for key in FIXED_AT_CREATION if key in changes)
     return changes, blocked
 
