@@ -128,23 +128,44 @@ def pinned_link(lib, path):
         os.close(fd)
 
 
-def device_name(ifindex):
+def holder_here(lib, link):
+    """The netkit primary of this network namespace whose hook runs link; None when none does
+    (its pair is in another namespace, or was deleted meanwhile). A link reports its device's
+    ifindex, the peer's for the peer hook, and an ifindex is its namespace's own: only asking
+    each primary's hook tells."""
+    kernel = Kernel()
     try:
-        return socket.if_indextoname(ifindex)
-    except OSError:
-        return 'ifindex %d, in another network namespace' % ifindex
+        primaries = [each['name'] for each in kernel.links(None) if each['kind'] == KIND and each['netkit']['primary']]
+    except NetlinkError:
+        return None
+    finally:
+        kernel.close()
+    for name in primaries:
+        try:
+            running = query_hook(lib, socket.if_nametoindex(name), link['hook'])[1]
+        except (OSError, BpfError):
+            continue
+        if link['link_id'] in [link_id for _program, link_id in running]:
+            return name
+    return None
 
 
-def refuse_others_links(state, device, hook, pin_dir):
-    """Fail, before anything changes, when pin_dir holds a link of the hook that is attached to
-    another device: removing its pin would detach the program from a device the task did not name."""
-    if state['others']:
-        path, ifindex = state['others'][0]
-        raise BpfError('pin_path %s holds %s, a link attached to the %s hook of %s, not of %s: give each pair a '
-                       'pin_path of its own (the pins of a renamed pair stay where they were: state=absent with '
-                       'device %s and this pin_path detaches them); nothing was changed'
-                       % (pin_dir, os.path.basename(path), hook, device_name(ifindex), device['name'],
-                          device_name(ifindex)))
+def refuse_others_links(lib, state, device, pin_dir):
+    """Fail, before anything changes, when pin_dir holds a link attached to another pair:
+    removing its pin would detach the program from a device the task did not name."""
+    if not state['others']:
+        return
+    path, link = state['others'][0]
+    holder = holder_here(lib, link)
+    where = ('%s, not %s' % (holder, device['name']) if holder else
+             'a pair that is not in this network namespace (its device has ifindex %d there), not %s'
+             % (link['ifindex'], device['name']))
+    how = ('netkit_bpf with state=absent, device=%s and pin_path=%s detaches it' % (holder, pin_dir) if holder else
+           'netkit_bpf with state=absent and pin_path=%s, run in that namespace for that pair, detaches it'
+           % pin_dir)
+    raise BpfError('pin_path %s holds %s, a link attached to the %s hook of %s: unpinning it would detach that '
+                   'program. Give each pair a pin_path of its own (the pins of a renamed pair stay where they '
+                   'were); %s. Nothing was changed' % (pin_dir, os.path.basename(path), link['hook'], where, how))
 
 
 def read_hook(lib, device, hook, pin_dir, listed=()):
@@ -153,8 +174,8 @@ def read_hook(lib, device, hook, pin_dir, listed=()):
     Returns {'revision', 'entries', 'stale', 'others'}: each entry {program, program_id, tag, link_id,
     owner (the listed name of a link pinned in pin_dir, None for another's), link_pin,
     source (its record: (program id, digest) or None)}; stale, the link pins in pin_dir whose
-    links run nowhere (their pair was deleted) or not on this hook; others, (pin path, ifindex)
-    of the link pins whose links run on another device (a pin_path shared, a pair renamed)."""
+    links run nowhere (their pair was deleted); others, (pin path, link_info()) of the link pins
+    whose links run elsewhere (a pin_path shared, a pair renamed)."""
     revision, running = query_hook(lib, device['ifindex'], hook) if device['ifindex'] else (0, [])
     pinned = {}
     stale = []
@@ -164,8 +185,10 @@ def read_hook(lib, device, hook, pin_dir, listed=()):
         link = pinned_link(lib, path)
         if link['link_id'] in [link_id for _program, link_id in running if link_id]:
             pinned[link['link_id']] = (path, name)
-        elif link['ifindex'] and link['ifindex'] != device['ifindex']:
-            others.append((path, link['ifindex']))
+        elif link['ifindex']:
+            # Attached, but not on this hook of this device: another device's (in this
+            # namespace or another, where the same ifindex can be another device).
+            others.append((path, link))
         else:
             stale.append((path, name))
     entries = []
@@ -475,9 +498,10 @@ def _reconcile_attachments(params, check_mode):
     where = placements(params.get('placement'), listed)
     lib = Libbpf()
     check_object_file(params['object'])
-    # Before loading, which pins the object's maps in pin_dir.
-    for hook in hooks:
-        refuse_others_links(read_hook(lib, device, hook, pin_dir), device, hook, pin_dir)
+    # Every hook, before loading pins the object's maps in pin_dir: a directory another device's
+    # links use is not this pair's, whichever hooks the task names.
+    for hook in HOOKS:
+        refuse_others_links(lib, read_hook(lib, device, hook, pin_dir), device, pin_dir)
     made = []
     if not check_mode:
         mount_bpffs()
@@ -556,7 +580,7 @@ def detach_hooks(lib, device, pin_dir, gone, check_mode):
     directory once no link is left. Other tools' programs stay."""
     states = dict((hook, hook_state(lib, device, hook, pin_dir)) for hook in HOOKS)
     for hook in gone:
-        refuse_others_links(states[hook], device, hook, pin_dir)
+        refuse_others_links(lib, states[hook], device, pin_dir)
     before = dict((hook, state['entries']) for hook, state in states.items())
     after = dict((hook, [entry for entry in entries if hook not in gone or entry['owner'] is None])
                  for hook, entries in before.items())

@@ -160,11 +160,12 @@ options:
         refuses names with a dot).
       - A directory on the way that is a link, or that a user other than root owns or can write, is
         refused; so is C(/sys/fs/bpf) mounted writable by others without the sticky bit.
-      - Each pair needs one of its own. When it holds a link of this module's attached to another device
-        (the same O(pin_path) given to two pairs, or the pins of a pair renamed since another took its
-        name), the task fails before anything changes, naming that device, since removing the pin would
-        detach the program from a device the task does not name. O(state=absent) with that device and this
-        O(pin_path) detaches them.
+      - Each pair needs one of its own. When it holds a link of this module's attached anywhere but this
+        pair (the same O(pin_path) given to two pairs, the pins of a pair renamed since another took its
+        name, or of a pair of the same name in another network namespace), the task fails before anything
+        changes, whichever hooks it names, since removing the pin would detach the program from a device
+        the task does not name. The error names that device (or says it is in another namespace);
+        O(state=absent) for that device with this O(pin_path) detaches the links.
     type: path
 seealso:
   - module: xcnf.netkit.netkit_pair

@@ -4,6 +4,7 @@
 
 import json
 import os
+import socket
 
 import pytest
 
@@ -168,7 +169,8 @@ def test_the_pins_of_a_renamed_pair_are_left_to_it(ns):
     sh('ip', 'link', 'set', name, 'name', 'renamed')
     sh('ip', 'link', 'set', name + 'p', 'name', 'renamedp')
     reconcile([{'name': name}])
-    refused = 'holds link_primary_observe_primary, a link attached to the primary hook of renamed, not of %s' % name
+    refused = ('holds link_primary_observe_primary, a link attached to the primary hook of renamed, not %s: '
+               'unpinning it would detach that program' % name)
     for arguments in (params(name, programs=program),
                       {'device': name, 'state': 'absent', 'programs': None, 'object': None, 'pin_path': None}):
         for check in (True, False):
@@ -184,9 +186,10 @@ def test_the_pins_of_a_renamed_pair_are_left_to_it(ns):
 
 
 def test_a_pin_path_two_pairs_share_is_refused_before_anything_changes(ns):
+    """Whichever hooks the task names: loading would pin its maps beside the other pair's links."""
     first, second = ns.bpf_device(), ns.bpf_device()
     reconcile([{'name': first}, {'name': second}])
-    applied = _bpf_attach.reconcile_attachments(params(first, programs=BOTH[:1]), False)
+    applied = _bpf_attach.reconcile_attachments(params(first, programs=BOTH[1:]), False)
     shared = applied['pin_path']
     running, pins = attached(first), sorted(os.listdir(shared))
     absent = {'state': 'absent', 'programs': None, 'object': None, 'pin_path': shared}
@@ -195,10 +198,31 @@ def test_a_pin_path_two_pairs_share_is_refused_before_anything_changes(ns):
                               (second, dict(absent, device=second)),
                               ('nbmissing', dict(absent, device='nbmissing'))):
         for check in (True, False):
-            with pytest.raises(NetkitError, match='pin_path %s holds link_primary_observe_primary, a link attached '
-                               'to the primary hook of %s, not of %s' % (shared, first, device)):
+            with pytest.raises(NetkitError, match='pin_path %s holds link_peer_observe_peer, a link attached to the '
+                               'peer hook of %s, not %s: .* state=absent, device=%s and pin_path=%s detaches it'
+                               % (shared, first, device, first, shared)):
                 _bpf_attach.reconcile_attachments(arguments, check)
             assert attached(first) == running and attached(second) == {} and sorted(os.listdir(shared)) == pins
+
+
+def test_a_pair_of_the_same_name_and_ifindex_in_another_namespace_keeps_its_program(ns):
+    """An ifindex is a namespace's own: the pinned link of a pair moved to another namespace is not
+    this namespace's device of the same ifindex, and the default pin directory is by name."""
+    name, elsewhere = ns.bpf_device(), ns.peer()
+    program = [{'name': 'observe_primary', 'attach': 'primary'}]
+    reconcile([{'name': name}])
+    first = _bpf_attach.reconcile_attachments(params(name, programs=program), False)
+    ifindex = socket.if_nametoindex(name)
+    sh('ip', 'link', 'set', name, 'netns', elsewhere)
+    sh('ip', 'link', 'add', name, 'index', str(ifindex), 'type', 'netkit', 'peer', 'name', name + 'q')
+    moved = json.loads(sh('bpftool', '-j', 'net', 'show', 'dev', name, netns=elsewhere).stdout)[0]['tc']
+    for check in (True, False):
+        with pytest.raises(NetkitError, match='a link attached to the primary hook of a pair that is not in this '
+                           'network namespace \\(its device has ifindex %d there\\), not %s' % (ifindex, name)):
+            _bpf_attach.reconcile_attachments(params(name, programs=program), check)
+    assert json.loads(sh('bpftool', '-j', 'net', 'show', 'dev', name, netns=elsewhere).stdout)[0]['tc'] == moved
+    assert [entry['prog_id'] for entry in moved] == [one(first['after'], 'primary')['program_id']]
+    assert attached(name) == {}
 
 
 # A pin of the pair's own observer (its counters map), filled in per test.
