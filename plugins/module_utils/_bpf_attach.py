@@ -19,7 +19,6 @@ __metaclass__ = type
 import ctypes
 import errno
 import os
-import socket
 
 from ansible_collections.xcnf.netkit.plugins.module_utils._bpf_object import LoadedObject, check_object_file
 from ansible_collections.xcnf.netkit.plugins.module_utils._bpf_pins import (
@@ -135,18 +134,19 @@ def holder_here(lib, link):
     each primary's hook tells."""
     kernel = Kernel()
     try:
-        primaries = [each['name'] for each in kernel.links(None) if each['kind'] == KIND and each['netkit']['primary']]
+        primaries = [each for each in kernel.links(None) if each['kind'] == KIND and each['netkit']['primary']]
     except NetlinkError:
         return None
     finally:
         kernel.close()
-    for name in primaries:
+    for primary in primaries:
         try:
-            running = query_hook(lib, socket.if_nametoindex(name), link['hook'])[1]
-        except (OSError, BpfError):
+            running = query_hook(lib, primary['index'], link['hook'])[1]
+        except BpfError:
+            # Deleted since the dump.
             continue
         if link['link_id'] in [link_id for _program, link_id in running]:
-            return name
+            return primary['name']
     return None
 
 
