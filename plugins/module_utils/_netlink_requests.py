@@ -21,7 +21,7 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import (
     IMPLIED_SETTINGS, KIND, NETKIT_ATTRIBUTES, SETTING_ATTRIBUTES, encode_value, nla_name,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_messages import (
-    ADDR_GEN_MODES, IFF_UP, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, RTM_DELADDR, RTM_DELLINK, RTM_NEWLINK,
+    ADDR_GEN_MODES, IFF_UP, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, RTM_DELADDR, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import end_settings, is_single
 from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import HAS_PYROUTE2
@@ -174,6 +174,11 @@ def policy_request(index, policies):
 def delete_request(index):
     """RTM_DELLINK of the device index (never by name: a name can change hands meanwhile)."""
     return DeviceRequest(RTM_DELLINK, index)
+
+
+def link_request(index):
+    """RTM_GETLINK of the device index, sent as a write: its answer is only waited for."""
+    return DeviceRequest(RTM_GETLINK, index)
 
 
 def group_request(index, group):

@@ -23,7 +23,7 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import (
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_messages import ADDR_GEN_MODES, link_facts
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_requests import (
     addrgenmode_request, create_request, delete_address_request, delete_request, end_attrs, group_delete_request,
-    group_request, netns_request, policy_request, settings_request, up_request,
+    group_request, link_request, netns_request, policy_request, settings_request, up_request,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_socket import open_netns
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import (
@@ -324,6 +324,23 @@ def wait_for_link_local(kernel, ends):
         time.sleep(0.05)
 
 
+def sync_linkwatch(kernel, snapshot, names):
+    """Have the kernel finish its linkwatch work for each end of the pairs names, so that
+    the addresses read afterwards have the one it makes an end itself (EUI-64 by default)
+    once the end has its carrier. That work runs after the request that brought the end up
+    has returned: on a loaded host, after the run's read.
+
+    Asked for one link (not a dump), Linux 6.8+ first runs linkwatch's pending work for it,
+    holding the RTNL lock, which that work also holds throughout: when the answer comes,
+    the work is done. One request per end, each namespace's in one send."""
+    by_netns = {}
+    for netns, link in snapshot.end_links(names):
+        by_netns.setdefault(netns, []).append(link_request(link['index']))
+    for netns, requests in by_netns.items():
+        # Their answers do not matter (an end may be gone meanwhile): only when they come.
+        kernel.write(netns, requests)
+
+
 def delete_pairs(kernel, snapshot, plans):
     """Delete the pairs of plans by their primary's ifindex (a pair already gone counts as
     deleted): together as one device group when there are several, else one by one."""
@@ -465,6 +482,7 @@ def apply_plans(kernel, snapshot, plans):
         after = Snapshot(kernel)
         waiting.extend(creator.check_created(after))
         wait_for_link_local(kernel, waiting)
+        sync_linkwatch(kernel, after, [plan.name for plan in plans if plan.action in (CONFIGURE, CREATE, RECREATE)])
         delete_pairs(kernel, snapshot, [plan for plan in plans if plan.action == DELETE])
         return after.without_addresses()
     except BaseException as exc:

@@ -93,14 +93,7 @@ class Snapshot:
 
     def pair_from_primary(self, link):
         single = is_single(link['netkit'])
-        peer_netns = None
-        if link['link_netnsid'] is not None and not single:
-            peer_netns = self.netns_name(link['link_netnsid'])
-            if peer_netns is None:
-                peer_netns = 'nsid:%d' % link['link_netnsid']
-        peer = None
-        if not single and (peer_netns is None or not peer_netns.startswith('nsid:')):
-            peer = self.link_by_index(peer_netns, link['link'])
+        peer_netns, peer = (None, None) if single else self.peer_of(link)
         primary_end = self.end(None, link)
         peer_end = self.end(peer_netns, peer) if peer else None
         pair = dict((key, reported(link['netkit'], key)) for key in SETTING_ATTRIBUTES)
@@ -124,6 +117,29 @@ class Snapshot:
                                                         if not single else []))
         pair['link_local'] = states.pop() if len(states) == 1 else None
         return pair
+
+    def peer_of(self, primary):
+        """(the peer's namespace, the peer's link) of a pair's primary: None for the host
+        namespace; a namespace with no name here reads as 'nsid:N', its peer as None."""
+        if primary['link_netnsid'] is None:
+            return None, self.link_by_index(None, primary['link'])
+        netns = self.netns_name(primary['link_netnsid'])
+        if netns is None:
+            return 'nsid:%d' % primary['link_netnsid'], None
+        return netns, self.link_by_index(netns, primary['link'])
+
+    def end_links(self, names):
+        """(namespace, link) of each end of the pairs whose primaries are names: a name that
+        is no netkit primary has none, nor has a peer in a namespace with no name here."""
+        for name in names:
+            primary = self.links().get(name)
+            if primary is None or primary['kind'] != KIND or not primary['netkit']['primary']:
+                continue
+            yield None, primary
+            if not is_single(primary['netkit']):
+                netns, peer = self.peer_of(primary)
+                if peer is not None:
+                    yield netns, peer
 
     def end(self, netns, link):
         return {'netns': netns, 'index': link['index'], 'up': link['up'], 'carrier': link['carrier'],

@@ -134,6 +134,15 @@ def test_link_by_index_counts_in_its_namespace():
     assert snapshot.netns_name(1) == 'blue' and snapshot.netns_name(2) is None
 
 
+def test_end_links_are_both_ends_of_each_named_primary():
+    kernel = host(extra=[link('nk4', 22, 23, netnsid=3), link('nk5', 24, kind='netkit', data=single())])
+    names = ['nk0', 'nk1', 'nk0p', 've0', 'nk4', 'nk5', 'nk9']
+    # nk0p is a peer, ve0 a veth, nk9 missing: none has ends; nk4's peer is in a namespace with no name.
+    assert [(netns, found['name'], found['index']) for netns, found in Snapshot(kernel).end_links(names)] == [
+        (None, 'nk0', 5), (None, 'nk0p', 4), (None, 'nk1', 7), ('blue', 'nk1p', 3), (None, 'nk4', 22),
+        (None, 'nk5', 24)]
+
+
 # ------------------------------------------------------------ a Linux 7.x host
 
 def test_pairs_report_pairing_macs_and_queue_counts():
