@@ -37,10 +37,13 @@ RTM_GETNSID = 90
 NLM_F_REQUEST, NLM_F_ACK, NLM_F_ECHO, NLM_F_DUMP_INTR = 0x1, 0x4, 0x8, 0x10
 NLM_F_EXCL, NLM_F_CREATE, NLM_F_DUMP = 0x200, 0x400, 0x300
 IFF_UP = 0x1
+# A link's IFLA_OPERSTATE once linkwatch has acted on its carrier (RFC 2863's up, as the kernel numbers it).
+IF_OPER_UP = 6
 IFA_F_STABLE_PRIVACY = 0x800
 # The attributes read or sent: {name: id}.
 IFLA = {
-    'IFLA_ADDRESS': 1, 'IFLA_IFNAME': 3, 'IFLA_MTU': 4, 'IFLA_LINK': 5, 'IFLA_TXQLEN': 13, 'IFLA_LINKINFO': 18,
+    'IFLA_ADDRESS': 1, 'IFLA_IFNAME': 3, 'IFLA_MTU': 4, 'IFLA_LINK': 5, 'IFLA_TXQLEN': 13, 'IFLA_OPERSTATE': 16,
+    'IFLA_LINKINFO': 18,
     'IFLA_AF_SPEC': 26, 'IFLA_GROUP': 27, 'IFLA_NET_NS_FD': 28, 'IFLA_EXT_MASK': 29, 'IFLA_NUM_TX_QUEUES': 31,
     'IFLA_NUM_RX_QUEUES': 32, 'IFLA_CARRIER': 33, 'IFLA_LINK_NETNSID': 37, 'IFLA_GSO_MAX_SIZE': 41,
     'IFLA_GRO_MAX_SIZE': 58, 'IFLA_TSO_MAX_SIZE': 59, 'IFLA_GSO_IPV4_MAX_SIZE': 63, 'IFLA_GRO_IPV4_MAX_SIZE': 64,
@@ -62,9 +65,9 @@ ATTR_HEADER = struct.Struct('=HH')
 # The link attributes link_facts() reads (the rest of a message is skipped), as constants:
 # link_facts() runs for every link of every dump.
 (IFLA_IFNAME, IFLA_ADDRESS, IFLA_MTU, IFLA_LINK, IFLA_LINKINFO, IFLA_AF_SPEC, IFLA_CARRIER, IFLA_LINK_NETNSID,
- IFLA_GROUP) = LINK_ATTR_IDS = tuple(IFLA[name] for name in (
+ IFLA_GROUP, IFLA_OPERSTATE) = LINK_ATTR_IDS = tuple(IFLA[name] for name in (
      'IFLA_IFNAME', 'IFLA_ADDRESS', 'IFLA_MTU', 'IFLA_LINK', 'IFLA_LINKINFO', 'IFLA_AF_SPEC', 'IFLA_CARRIER',
-     'IFLA_LINK_NETNSID', 'IFLA_GROUP'))
+     'IFLA_LINK_NETNSID', 'IFLA_GROUP', 'IFLA_OPERSTATE'))
 # Link facts that are one u32 each: {fact: attribute id}.
 LINK_U32 = dict((fact, IFLA[name]) for fact, name in (
     ('txqueuelen', 'IFLA_TXQLEN'), ('gso_max_size', 'IFLA_GSO_MAX_SIZE'),
@@ -74,7 +77,8 @@ LINK_U32 = dict((fact, IFLA[name]) for fact, name in (
 LINK_ATTRS = frozenset(LINK_ATTR_IDS + tuple(LINK_U32.values()))
 # The link facts that are one unsigned integer: (fact, attribute id, the fact when the kernel sends none).
 LINK_UINTS = tuple((fact, attr_id, None) for fact, attr_id in LINK_U32.items()) + (
-    ('mtu', IFLA_MTU, None), ('link', IFLA_LINK, None), ('group', IFLA_GROUP, 0), ('carrier', IFLA_CARRIER, 0))
+    ('mtu', IFLA_MTU, None), ('link', IFLA_LINK, None), ('group', IFLA_GROUP, 0), ('carrier', IFLA_CARRIER, 0),
+    ('operstate', IFLA_OPERSTATE, None))
 BYTE_ORDER = sys.byteorder
 GROUP_ONLY = (IFLA_GROUP,)
 IFLA_INFO_KIND, IFLA_INFO_DATA = IFLA_INFO['IFLA_INFO_KIND'], IFLA_INFO['IFLA_INFO_DATA']

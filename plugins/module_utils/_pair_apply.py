@@ -20,7 +20,7 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitE
 from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import (
     CREATION_SETTINGS, KIND, describe_netlink_error, reported, unsupported_setting_message,
 )
-from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_messages import ADDR_GEN_MODES, link_facts
+from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_messages import ADDR_GEN_MODES, IF_OPER_UP, link_facts
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_requests import (
     addrgenmode_request, create_request, delete_address_request, delete_request, end_attrs, group_delete_request,
     group_request, link_request, netns_request, policy_request, settings_request, up_request,
@@ -324,17 +324,26 @@ def wait_for_link_local(kernel, ends):
         time.sleep(0.05)
 
 
+def linkwatch_behind(link):
+    """Whether linkwatch has yet to act on an up link's carrier: it sets the operstate the
+    carrier makes (and makes the end's own address) in work of its own."""
+    return link['up'] and (link['operstate'] != IF_OPER_UP) == link['carrier']
+
+
 def sync_linkwatch(kernel, snapshot, names):
-    """Have the kernel finish its linkwatch work for each end of the pairs names, so that
+    """Have the kernel finish its linkwatch work for the ends of the pairs names, so that
     the addresses read afterwards have the one it makes an end itself (EUI-64 by default)
     once the end has its carrier. That work runs after the request that brought the end up
     has returned: on a loaded host, after the run's read.
 
-    Asked for one link (not a dump), Linux 6.8+ first runs linkwatch's pending work for it,
-    holding the RTNL lock, which that work also holds throughout: when the answer comes,
-    the work is done. One request per end, each namespace's in one send."""
+    Asked for one link (not a dump), Linux 6.8+ first runs linkwatch's pending work for it.
+    It holds the RTNL lock throughout that work, which sets the operstate before it makes
+    the address, and dumps do not take the lock: so the ends whose operstate snapshot found
+    behind are asked for (or, when none is, one end), and once the answers come, the work
+    the snapshot saw started or pending is done. Each namespace's requests in one send."""
+    ends = list(snapshot.end_links(names))
     by_netns = {}
-    for netns, link in snapshot.end_links(names):
+    for netns, link in [end for end in ends if linkwatch_behind(end[1])] or ends[:1]:
         by_netns.setdefault(netns, []).append(link_request(link['index']))
     for netns, requests in by_netns.items():
         # Their answers do not matter (an end may be gone meanwhile): only when they come.

@@ -61,6 +61,8 @@ def link(name, index, peer=None, kind='netkit', netnsid=None, mtu=1500, up=True,
          group=0, address=None, **facts):
     """One link as link_facts() decodes it; facts: other link facts (numrxqueues=8, ...)."""
     found = {'index': index, 'name': name, 'kind': kind, 'up': up, 'carrier': up, 'mtu': mtu, 'link': peer,
+             # Linkwatch has acted: up with a carrier (6), or down (2).
+             'operstate': 6 if up else 2,
              'link_netnsid': netnsid, 'addrgenmode': addrgenmode, 'group': group, 'address': address,
              # The kernel's defaults for a netkit device (6.12).
              'txqueuelen': 1000, 'gso_max_size': 65536, 'gro_max_size': 65536, 'tso_max_size': 524280,

@@ -190,10 +190,12 @@ def test_the_ids_the_decoder_reads_by_are_the_kernels():
     # IFLA_GSO_IPV4_MAX_SIZE 63, IFLA_GRO_IPV4_MAX_SIZE 64.
     assert nm.LINK_U32 == {'txqueuelen': 13, 'gso_max_size': 41, 'gro_max_size': 58, 'tso_max_size': 59,
                            'gso_ipv4_max_size': 63, 'gro_ipv4_max_size': 64, 'numtxqueues': 31, 'numrxqueues': 32}
-    assert nm.LINK_ATTRS == frozenset((1, 3, 4, 5, 13, 18, 26, 27, 31, 32, 33, 37, 41, 58, 59, 63, 64))
+    assert nm.LINK_ATTRS == frozenset((1, 3, 4, 5, 13, 16, 18, 26, 27, 31, 32, 33, 37, 41, 58, 59, 63, 64))
     # The same ids as the constants link_facts() and address_facts() read them by.
     assert (nm.IFLA_IFNAME, nm.IFLA_ADDRESS, nm.IFLA_MTU, nm.IFLA_LINK, nm.IFLA_LINKINFO, nm.IFLA_AF_SPEC,
-            nm.IFLA_CARRIER, nm.IFLA_LINK_NETNSID, nm.IFLA_GROUP) == (3, 1, 4, 5, 18, 26, 33, 37, 27)
+            nm.IFLA_CARRIER, nm.IFLA_LINK_NETNSID, nm.IFLA_GROUP, nm.IFLA_OPERSTATE) == (3, 1, 4, 5, 18, 26, 33, 37, 27, 16)
+    # IF_OPER_UP of if_oper_t in include/uapi/linux/if.h.
+    assert nm.IF_OPER_UP == 6
     assert (nm.IFLA_INFO_KIND, nm.IFLA_INFO_DATA, nm.IFA_ADDRESS, nm.IFA_FLAGS) == (1, 2, 1, 8)
 
 
@@ -415,11 +417,11 @@ def test_links_with_the_same_link_info_get_netkit_facts_of_their_own():
 
 # ------------------------------------------------------------ link_facts() and address_facts() on arbitrary bytes
 
-LINK_FACT_KEYS = {'index', 'name', 'address', 'kind', 'up', 'carrier', 'mtu', 'link', 'link_netnsid', 'addrgenmode',
-                  'netkit', 'group', 'txqueuelen', 'gso_max_size', 'gro_max_size', 'tso_max_size', 'gso_ipv4_max_size',
-                  'gro_ipv4_max_size', 'numrxqueues', 'numtxqueues'}
+LINK_FACT_KEYS = {'index', 'name', 'address', 'kind', 'up', 'carrier', 'operstate', 'mtu', 'link', 'link_netnsid',
+                  'addrgenmode', 'netkit', 'group', 'txqueuelen', 'gso_max_size', 'gro_max_size', 'tso_max_size',
+                  'gso_ipv4_max_size', 'gro_ipv4_max_size', 'numrxqueues', 'numtxqueues'}
 # Attributes link_facts reads, with payloads of any size, and link info of kind netkit.
-some_attrs = st.lists(st.tuples(st.sampled_from([1, 3, 4, 5, 13, 26, 27, 31, 32, 33, 37, 41, 58, 59, 63, 64, 99]),
+some_attrs = st.lists(st.tuples(st.sampled_from([1, 3, 4, 5, 13, 16, 26, 27, 31, 32, 33, 37, 41, 58, 59, 63, 64, 99]),
                                 st.binary(max_size=12)), max_size=6)
 netkit_linkinfo = st.lists(st.tuples(st.integers(0, 11), st.binary(max_size=8)), max_size=6).map(
     lambda attrs: nla(IFLA_LINKINFO, nla(IFLA_INFO_KIND, b'netkit\0') + nla(
@@ -607,6 +609,7 @@ def test_pyroute2_reads_what_the_kernel_sent_the_same(name):
     assert msg.get_attr('IFLA_ADDRESS') == (facts['address'] or '00:00:00:00:00:00')
     assert msg.get_attr('IFLA_GROUP') == facts['group']
     assert bool(msg.get_attr('IFLA_CARRIER')) is facts['carrier']
+    assert msg.get_attr('IFLA_OPERSTATE') == pyroute2_ifinfmsg.state_by_code[facts['operstate']]
     mode = msg.get_attr('IFLA_AF_SPEC').get_attr('AF_INET6').get_attr('IFLA_INET6_ADDR_GEN_MODE')
     assert nm.ADDR_GEN_MODE_NAMES[mode] == facts['addrgenmode']
     assert msg.get_nested('IFLA_LINKINFO', 'IFLA_INFO_KIND') == facts['kind'] == 'netkit'

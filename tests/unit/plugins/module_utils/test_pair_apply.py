@@ -18,8 +18,8 @@ import pytest
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError, NetlinkError
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_messages import link_facts
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_apply import (
-    GROUP_DELETE_MIN, PairApplier, PairCreator, address_mode, check_applied, describe_error, end_changes, pair_ends,
-    raise_for, unused_group,
+    GROUP_DELETE_MIN, PairApplier, PairCreator, address_mode, check_applied, describe_error, end_changes,
+    linkwatch_behind, pair_ends, raise_for, unused_group,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import desired_pair
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_snapshot import Snapshot
@@ -124,6 +124,21 @@ def test_the_ends_to_wait_for_are_those_that_get_link_local_addresses():
 def test_the_ends_to_wait_for_of_a_single_device_are_its_one():
     creator = creator_of(wanted(name='nks0', pairing='single', link_local=True))
     assert creator.check_created(Snapshot(host7())) == [(None, 20, 'mtu')]
+
+
+@pytest.mark.parametrize('up, carrier, operstate, behind', [
+    (True, True, 6, False), (True, False, 2, False), (True, False, 3, False),
+    # Carrier on: down, lower layer down, or unknown (a new device) until linkwatch has acted.
+    (True, True, 2, True), (True, True, 3, True), (True, True, 0, True),
+    # Carrier off, still up.
+    (True, False, 6, True),
+    # Down: the kernel reports it down whatever linkwatch has to do, and takes its addresses on down.
+    (False, False, 2, False), (False, True, 2, False),
+])
+def test_linkwatch_is_behind_while_an_up_ends_operstate_and_carrier_disagree(up, carrier, operstate, behind):
+    found = link('nk0', 5, 4, up=up, operstate=operstate)
+    found['carrier'] = carrier
+    assert linkwatch_behind(found) is behind
 
 
 def test_a_single_device_the_kernel_made_a_pair_is_an_error():
