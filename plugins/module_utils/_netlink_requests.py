@@ -22,6 +22,7 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import (
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_messages import (
     ADDR_GEN_MODES, IFF_UP, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, RTM_DELADDR, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK,
+    RTEXT_FILTER_SKIP_STATS,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import end_settings, is_single
 from ansible_collections.xcnf.netkit.plugins.module_utils._pyroute2 import HAS_PYROUTE2
@@ -176,9 +177,10 @@ def delete_request(index):
     return DeviceRequest(RTM_DELLINK, index)
 
 
-def link_request(index):
-    """RTM_GETLINK of the device index, sent as a write: its answer is only waited for."""
-    return DeviceRequest(RTM_GETLINK, index)
+def sync_request(index):
+    """RTM_GETLINK of the device index, without statistics: sent for when its answer comes,
+    not for what it says (see sync_linkwatch())."""
+    return DeviceRequest(RTM_GETLINK, index, [['IFLA_EXT_MASK', RTEXT_FILTER_SKIP_STATS]])
 
 
 def group_request(index, group):

@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
+import itertools
 import os
 import random
 import time
@@ -20,10 +21,12 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitE
 from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import (
     CREATION_SETTINGS, KIND, describe_netlink_error, reported, unsupported_setting_message,
 )
-from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_messages import ADDR_GEN_MODES, IF_OPER_UP, link_facts
+from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_messages import (
+    ADDR_GEN_MODES, IF_OPER_UP, link_facts,
+)
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_requests import (
     addrgenmode_request, create_request, delete_address_request, delete_request, end_attrs, group_delete_request,
-    group_request, link_request, netns_request, policy_request, settings_request, up_request,
+    group_request, netns_request, policy_request, settings_request, sync_request, up_request,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_socket import open_netns
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import (
@@ -179,6 +182,7 @@ class PairApplier:
         self.wanted = wanted
         self.snapshot = snapshot
         self.before = None
+        self.brought_up = []
 
     def configure(self, pair):
         """Apply the live settings (everything but the creation-time ones) to an existing pair."""
@@ -263,6 +267,8 @@ class PairApplier:
         # The peer first: the primary only gets a carrier once the peer is up.
         for netns, index, _key in reversed(ends):
             self.kernel.change(netns, up_request(index, up))
+        if up:
+            self.brought_up.extend(ends)
 
     def reset_link_local(self, ends, mtus):
         """Set the kernel's address generation mode with both ends down, and drop their
@@ -326,28 +332,41 @@ def wait_for_link_local(kernel, ends):
 
 def linkwatch_behind(link):
     """Whether linkwatch has yet to act on an up link's carrier: it sets the operstate the
-    carrier makes (and makes the end's own address) in work of its own."""
+    carrier makes (and makes the end's own address) in work of its own. An end in dormant
+    or testing link mode never reaches up: it only costs sync_linkwatch() a request."""
     return link['up'] and (link['operstate'] != IF_OPER_UP) == link['carrier']
 
 
-def sync_linkwatch(kernel, snapshot, names):
+def sync_linkwatch(kernel, snapshot, names, brought_up):
     """Have the kernel finish its linkwatch work for the ends of the pairs names, so that
     the addresses read afterwards have the one it makes an end itself (EUI-64 by default)
     once the end has its carrier. That work runs after the request that brought the end up
     has returned: on a loaded host, after the run's read.
 
-    Asked for one link (not a dump), Linux 6.8+ first runs linkwatch's pending work for it.
-    It holds the RTNL lock throughout that work, which sets the operstate before it makes
-    the address, and dumps do not take the lock: so the ends whose operstate snapshot found
-    behind are asked for (or, when none is, one end), and once the answers come, the work
-    the snapshot saw started or pending is done. Each namespace's requests in one send."""
-    ends = list(snapshot.end_links(names))
-    by_netns = {}
-    for netns, link in [end for end in ends if linkwatch_behind(end[1])] or ends[:1]:
-        by_netns.setdefault(netns, []).append(link_request(link['index']))
-    for netns, requests in by_netns.items():
-        # Their answers do not matter (an end may be gone meanwhile): only when they come.
-        kernel.write(netns, requests)
+    Asked for one link (not a dump), Linux 6.8+ first runs linkwatch's pending work for it
+    (6.7 only waits for work in progress). Asked for are the ends whose operstate in
+    snapshot shows linkwatch behind, and brought_up, the (namespace, ifindex, key) of the
+    existing ends this run brought up: the kernel acts on an end going down only later
+    (it is not running then), so coming back up it may still show the operstate from
+    before. When there is none, one end: linkwatch holds the RTNL lock through its work,
+    so the answer waits for any still in progress (a link dump takes that lock too today;
+    an address dump does not).
+
+    Best effort: a read or request that fails here (a namespace gone meanwhile) is left
+    for the read of the result to report, and undoes nothing this run did."""
+    try:
+        ends = [(netns, link['index']) for netns, link in snapshot.end_links(names) if linkwatch_behind(link)]
+        ends += [(netns, index) for netns, index, _key in brought_up]
+        if not ends:
+            ends = [(netns, link['index']) for netns, link in itertools.islice(snapshot.end_links(names), 1)]
+        by_netns = {}
+        for netns, index in ends:
+            by_netns.setdefault(netns, {})[index] = sync_request(index)
+        for netns, requests in by_netns.items():
+            # What each answers does not matter (an end may be gone meanwhile), only that it has.
+            kernel.write(netns, list(requests.values()))
+    except (NetkitError, NetlinkError, OSError):
+        pass
 
 
 def delete_pairs(kernel, snapshot, plans):
@@ -490,8 +509,9 @@ def apply_plans(kernel, snapshot, plans):
                     waiting.extend(configure(applier, again.before))
         after = Snapshot(kernel)
         waiting.extend(creator.check_created(after))
+        sync_linkwatch(kernel, after, [plan.name for plan in plans if plan.action in (CONFIGURE, CREATE, RECREATE)],
+                       [end for applier in appliers for end in applier.brought_up])
         wait_for_link_local(kernel, waiting)
-        sync_linkwatch(kernel, after, [plan.name for plan in plans if plan.action in (CONFIGURE, CREATE, RECREATE)])
         delete_pairs(kernel, snapshot, [plan for plan in plans if plan.action == DELETE])
         return after.without_addresses()
     except BaseException as exc:

@@ -160,7 +160,8 @@ LINKWATCH_WAIT = 5
 
 def linkwatch_behind(link):
     """Whether the kernel has a carrier for an up link that linkwatch has not acted on yet
-    (its operstate still says down)."""
+    (its operstate still says down). Narrower than the module's: what this compares leaves
+    out the operstate, and a device linkwatch never acts on (UNKNOWN) would cost a wait."""
     flags = link.get('flags', [])
     return 'UP' in flags and 'LOWER_UP' in flags and link.get('operstate') in ('DOWN', 'LOWERLAYERDOWN')
 

@@ -193,7 +193,8 @@ def test_the_ids_the_decoder_reads_by_are_the_kernels():
     assert nm.LINK_ATTRS == frozenset((1, 3, 4, 5, 13, 16, 18, 26, 27, 31, 32, 33, 37, 41, 58, 59, 63, 64))
     # The same ids as the constants link_facts() and address_facts() read them by.
     assert (nm.IFLA_IFNAME, nm.IFLA_ADDRESS, nm.IFLA_MTU, nm.IFLA_LINK, nm.IFLA_LINKINFO, nm.IFLA_AF_SPEC,
-            nm.IFLA_CARRIER, nm.IFLA_LINK_NETNSID, nm.IFLA_GROUP, nm.IFLA_OPERSTATE) == (3, 1, 4, 5, 18, 26, 33, 37, 27, 16)
+            nm.IFLA_CARRIER, nm.IFLA_LINK_NETNSID, nm.IFLA_GROUP, nm.IFLA_OPERSTATE) == (
+        3, 1, 4, 5, 18, 26, 33, 37, 27, 16)
     # IF_OPER_UP of if_oper_t in include/uapi/linux/if.h.
     assert nm.IF_OPER_UP == 6
     assert (nm.IFLA_INFO_KIND, nm.IFLA_INFO_DATA, nm.IFA_ADDRESS, nm.IFA_FLAGS) == (1, 2, 1, 8)

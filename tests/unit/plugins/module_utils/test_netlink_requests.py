@@ -31,8 +31,8 @@ from ansible_collections.xcnf.netkit.tests.unit.plugins.module_utils.test_netlin
     IFLA_GROUP, IFLA_GSO_IPV4_MAX_SIZE, IFLA_GSO_MAX_SIZE, IFLA_IFNAME, IFLA_LINKINFO, IFLA_MTU, IFLA_NET_NS_FD,
     IFLA_NETKIT_PAIRING, IFLA_NETKIT_PEER_INFO, IFLA_NUM_RX_QUEUES, IFLA_NUM_TX_QUEUES, IFLA_TXQLEN,
     NETKIT_DEVICE_SINGLE, NETKIT_SETTINGS, NLM_F_ACK, NLM_F_CREATE, NLM_F_ECHO, NLM_F_EXCL, NLM_F_REQUEST,
-    NLMSG_HEADER_SIZE, PYROUTE2_NAMES, RTM_DELADDR, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, assert_type_and_flags, body, devices,
-    end_facts, header, indexes, info_data, maybe, pyroute2_link, wanted_pairs, wanted_singles,
+    NLMSG_HEADER_SIZE, PYROUTE2_NAMES, RTM_DELADDR, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, assert_type_and_flags, body,
+    devices, end_facts, header, indexes, info_data, maybe, pyroute2_link, wanted_pairs, wanted_singles,
 )
 
 
@@ -57,14 +57,14 @@ def test_a_request_encodes_afresh_each_time(wanted, first, second, flags):
 
 
 @CHECK
-@given(requests=st.lists(st.tuples(indexes, st.integers(0, 2 ** 32 - 1), st.sampled_from(['delete', 'group', 'link'])),
+@given(requests=st.lists(st.tuples(indexes, st.integers(0, 2 ** 32 - 1), st.sampled_from(['delete', 'group', 'sync'])),
                          min_size=1, max_size=6),
        group=st.integers(1, 2 ** 32 - 1), flags=st.sampled_from([0, NLM_F_REQUEST | NLM_F_ACK]))
 def test_a_device_request_is_pyroute2s_encoding_with_its_index_and_sequence_number(requests, group, flags):
     """Requests of one kind share one encoding, each with its own ifindex and sequence
     number: byte for byte what pyroute2 encodes for the request afresh, in any order."""
     for index, seq, kind in requests:
-        request = {'delete': nr.delete_request, 'link': nr.link_request}.get(
+        request = {'delete': nr.delete_request, 'sync': nr.sync_request}.get(
             kind, lambda index: nr.group_request(index, group))(index)
         assert request.encode(seq, flags) == nr.Request.encode(request, seq, flags)
 
@@ -80,7 +80,7 @@ def test_a_device_request_is_pyroute2s_encoding_with_its_index_and_sequence_numb
     pytest.param(nr.delete_request(5), RTM_DELLINK, 0, id='delete'),
     pytest.param(nr.group_request(5, 70000), RTM_NEWLINK, 0, id='group'),
     pytest.param(nr.group_delete_request(70000), RTM_DELLINK, 0, id='group_delete'),
-    pytest.param(nr.link_request(5), RTM_GETLINK, 0, id='link'),
+    pytest.param(nr.sync_request(5), RTM_GETLINK, 0, id='sync'),
     pytest.param(nr.delete_address_request(5, {'address': 'fe80::1', 'prefixlen': 64}), RTM_DELADDR, 0,
                  id='delete_address'),
 ])

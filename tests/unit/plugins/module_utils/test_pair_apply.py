@@ -19,7 +19,7 @@ from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitE
 from ansible_collections.xcnf.netkit.plugins.module_utils._netlink_messages import link_facts
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_apply import (
     GROUP_DELETE_MIN, PairApplier, PairCreator, address_mode, check_applied, describe_error, end_changes,
-    linkwatch_behind, pair_ends, raise_for, unused_group,
+    linkwatch_behind, pair_ends, raise_for, sync_linkwatch, unused_group,
 )
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import desired_pair
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_snapshot import Snapshot
@@ -139,6 +139,49 @@ def test_linkwatch_is_behind_while_an_up_ends_operstate_and_carrier_disagree(up,
     found = link('nk0', 5, 4, up=up, operstate=operstate)
     found['carrier'] = carrier
     assert linkwatch_behind(found) is behind
+
+
+def sent_syncs(kernel, names, brought_up=(), fails=None):
+    """{namespace: [ifindex]} of the requests sync_linkwatch() sends on kernel, one send per namespace."""
+    sent = {}
+
+    def write(netns, requests):
+        assert netns not in sent
+        if fails is not None:
+            raise fails
+        sent[netns] = [request.index for request in requests]
+        return [0] * len(requests)
+    kernel.write = write
+    sync_linkwatch(kernel, Snapshot(kernel), names, list(brought_up))
+    return sent
+
+
+def test_with_linkwatch_behind_on_no_end_one_end_is_asked_for_the_work_in_progress():
+    assert sent_syncs(host(), ['nk0', 'nk1']) == {None: [5]}
+
+
+def test_the_ends_linkwatch_is_behind_on_are_asked_for_in_their_namespaces():
+    behind = [link('nk3', 31, 30, operstate=0, data=netkit()),
+              link('nk3p', 30, 31, operstate=6, data=netkit(primary=False))]
+    kernel = host(extra=behind)
+    kernel._links['blue'][0]['operstate'] = 2
+    assert sent_syncs(kernel, ['nk0', 'nk1', 'nk3']) == {None: [31], 'blue': [3]}
+
+
+def test_ends_brought_up_are_asked_for_whatever_their_operstate_once_each():
+    """An end that went down and came up again may still show the operstate from before."""
+    brought_up = [(None, 5, 'mtu'), (None, 4, 'peer_mtu'), (None, 5, 'mtu')]
+    assert sent_syncs(host(), ['nk0'], brought_up) == {None: [5, 4]}
+
+
+def test_names_without_pairs_ask_for_nothing():
+    assert sent_syncs(host(), ['nk0p', 've0', 'missing']) == {}
+
+
+@pytest.mark.parametrize('error', [OSError(errno.ENOBUFS, 'no buffer'), NetlinkError(errno.ENODEV, 'gone'),
+                                   NetkitError('network namespace blue does not exist')])
+def test_a_failing_sync_is_left_for_the_read_of_the_result(error):
+    assert sent_syncs(host(), ['nk0'], fails=error) == {}
 
 
 def test_a_single_device_the_kernel_made_a_pair_is_an_error():
