@@ -12,7 +12,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
-import itertools
 import os
 import random
 import time
@@ -348,17 +347,14 @@ def sync_linkwatch(kernel, snapshot, names, brought_up):
     snapshot shows linkwatch behind, and brought_up, the (namespace, ifindex, key) of the
     existing ends this run brought up: the kernel acts on an end going down only later
     (it is not running then), so coming back up it may still show the operstate from
-    before. When there is none, one end: linkwatch holds the RTNL lock through its work,
-    so the answer waits for any still in progress (a link dump takes that lock too today;
-    an address dump does not).
+    before. An end snapshot shows caught up is done: linkwatch holds the RTNL lock through
+    its work on an end, and so does a link dump (an address dump does not).
 
     Best effort: a read or request that fails here (a namespace gone meanwhile) is left
     for the read of the result to report, and undoes nothing this run did."""
     try:
         ends = [(netns, link['index']) for netns, link in snapshot.end_links(names) if linkwatch_behind(link)]
         ends += [(netns, index) for netns, index, _key in brought_up]
-        if not ends:
-            ends = [(netns, link['index']) for netns, link in itertools.islice(snapshot.end_links(names), 1)]
         by_netns = {}
         for netns, index in ends:
             by_netns.setdefault(netns, {})[index] = sync_request(index)
