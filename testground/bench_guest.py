@@ -11,7 +11,7 @@ import sys
 import time
 
 # Re-runs of the bulk task timed, one after another.
-RERUNS = 3
+RERUNS = 5
 
 
 def ip_json(*args):

@@ -190,7 +190,9 @@ def test_the_ids_the_decoder_reads_by_are_the_kernels():
     # IFLA_GSO_IPV4_MAX_SIZE 63, IFLA_GRO_IPV4_MAX_SIZE 64.
     assert nm.LINK_U32 == {'txqueuelen': 13, 'gso_max_size': 41, 'gro_max_size': 58, 'tso_max_size': 59,
                            'gso_ipv4_max_size': 63, 'gro_ipv4_max_size': 64, 'numtxqueues': 31, 'numrxqueues': 32}
-    assert nm.LINK_ATTRS == frozenset((1, 3, 4, 5, 13, 16, 18, 26, 27, 31, 32, 33, 37, 41, 58, 59, 63, 64))
+    assert nm.link_attributes.top == frozenset((1, 3, 4, 5, 13, 16, 18, 26, 27, 31, 32, 33, 37, 41, 58, 59, 63, 64))
+    # IFLA_AF_SPEC, then AF_INET6, then IFLA_INET6_ADDR_GEN_MODE.
+    assert nm.LINK_NUMBERS[(26, 10, 8)] == 'addrgenmode'
     # The same ids as the constants link_facts() and address_facts() read them by.
     assert (nm.IFLA_IFNAME, nm.IFLA_ADDRESS, nm.IFLA_MTU, nm.IFLA_LINK, nm.IFLA_LINKINFO, nm.IFLA_AF_SPEC,
             nm.IFLA_CARRIER, nm.IFLA_LINK_NETNSID, nm.IFLA_GROUP, nm.IFLA_OPERSTATE) == (
@@ -369,31 +371,70 @@ def test_attributes_cuts_an_attribute_longer_than_the_data():
     assert nm.attributes(b'\x40\x00\x04\x00\xdc\x05') == {4: b'\xdc\x05'}
 
 
-# Payloads of a few sizes, so that many share a length with a different layout.
-attribute_lists = st.lists(st.tuples(st.integers(0, 6), st.sampled_from([b'', b'ab', b'abcd', b'abcdefgh'])), max_size=6)
-malformed_tails = st.sampled_from([b'', b'\x02\x00\x04\x00', b'\x01\x00'])
+# Payloads of a few sizes, so that many share a length with a different layout, with numbers of
+# every size a struct code reads and some it does not, nested one and two levels deep.
+leaf_values = st.sampled_from([b'', b'\x05', b'\x01\x02', b'abc', b'abcd', b'abcdefgh'])
+# Cut short: a header below its own size, half a header, containers longer than what follows them.
+malformed_tails = st.sampled_from([b'', b'\x02\x00\x04\x00', b'\x01\x00', struct.pack('=HH', 24, 3) + nla(1, b'\x07'),
+                                   struct.pack('=HH', 40, 4) + nla(1, nla(2, b'\x01\x02'))])
+
+
+def nested(values):
+    return st.tuples(st.lists(st.tuples(st.integers(0, 3), values), max_size=4), malformed_tails).map(
+        lambda parts: b''.join(nla(kind, value) for kind, value in parts[0]) + parts[1])
+
+
+attribute_values = st.one_of(leaf_values, nested(st.one_of(leaf_values, nested(leaf_values))))
+attribute_lists = st.lists(st.tuples(st.integers(0, 6), attribute_values), max_size=6)
+# Numbers at the top, nested, and in the same attribute as another number's container.
+number_paths = st.sets(st.sampled_from([(1,), (2,), (3, 1), (3, 2), (4, 1, 2), (4, 1), (5, 0, 1)]), max_size=4)
+
+
+def walked(payload, offset, wanted, numbers):
+    """What AttributeWalks is to find: attributes() at each level, the last of a type winning."""
+    found = nm.attributes(payload, offset)
+    values = {}
+    for path, name in numbers.items():
+        raw = found.get(path[0])
+        for kind in path[1:]:
+            raw = nm.attributes(raw).get(kind) if raw is not None else None
+        if raw is not None:
+            values[name] = int.from_bytes(raw, sys.byteorder)
+    return dict((kind, raw) for kind, raw in found.items() if kind in wanted), values
 
 
 @CHECK
 @given(payloads=st.lists(st.tuples(attribute_lists, malformed_tails), min_size=1, max_size=12),
-       wanted=st.sets(st.integers(0, 6), max_size=4), offset=st.integers(0, 4))
-def test_attribute_walks_find_what_attributes_finds(payloads, wanted, offset):
+       wanted=st.sets(st.integers(0, 6), max_size=4), paths=number_paths, offset=st.integers(0, 4))
+# A container twice, the number in the first only: the last container is the one read.
+@example(payloads=[([(3, nla(1, 7)), (3, nla(2, 5))], b'')], wanted=set(), paths={(3, 1)}, offset=0)
+def test_attribute_walks_find_what_attributes_finds(payloads, wanted, paths, offset):
     """A remembered walk is used only where it finds what a new walk would, whatever came before."""
-    walks = nm.AttributeWalks(frozenset(wanted), offset)
+    numbers = dict((path, '.'.join(map(str, path))) for path in paths)
+    walks = nm.AttributeWalks(frozenset(wanted), offset, numbers)
     for attrs, tail in payloads:
         payload = b'\xff' * offset + b''.join(nla(kind, value) for kind, value in attrs) + tail
-        expected = nm.attributes(payload, offset, wanted)
+        expected = walked(payload, offset, wanted, numbers)
         assert walks(payload) == expected
         assert walks(payload) == expected, 'the second walk of a payload reuses its layout'
+
+
+def test_attribute_walks_reuse_a_layout_for_payloads_laid_out_alike():
+    walks = nm.AttributeWalks([3], 0, {(4,): 'mtu', (26, 10, 8): 'mode'})
+    first, second = ([nla(3, name) + nla(4, mtu) + nla(26, nla(2, b'x' * 8) + nla(10, nla(8, bytes([mode]))))
+                      for name, mtu, mode in ((b'nk0\0', 1500, 3), (b'nk1\0', 9000, 1))])
+    assert walks(first) == ({3: b'nk0\0'}, {'mtu': 1500, 'mode': 3})
+    assert walks(second) == ({3: b'nk1\0'}, {'mtu': 9000, 'mode': 1})
+    assert walks.kept == 1, 'one layout for both'
 
 
 def test_attribute_walks_remember_a_bounded_number_of_layouts():
     walks = nm.AttributeWalks(frozenset([1]))
     walks.KEPT = 2
-    payloads = [b''.join(nla(1, b'x' * size) for size in range(count)) for count in range(1, 6)]
-    payloads.append(nla(1, b'') * (walks.HEADERS + 1))
+    payloads = [nla(1, b'x' * 4 * size) for size in range(1, 6)]
+    payloads.append(nla(2, b'') * (walks.HEADERS + 1))
     for payload in payloads + payloads:
-        assert walks(payload) == nm.attributes(payload, 0, [1])
+        assert walks(payload) == (nm.attributes(payload, 0, [1]), {})
     assert walks.kept == 2 and sorted(walks.layouts) == [len(payload) for payload in payloads[:2]]
     walks.KEPT = 10
     walks(payloads[-1])
@@ -406,7 +447,7 @@ def test_attribute_walks_remember_a_few_layouts_of_one_length():
     names = [nla(3, b'n' * size) + nla(4, 1500) for size in (5, 6, 7, 8)]
     odd = nla(4, b'n' * 5) + nla(3, 1500)
     for payload in names + [odd] + names + [odd]:
-        assert walks(payload) == nm.attributes(payload, 0, [3])
+        assert walks(payload) == (nm.attributes(payload, 0, [3]), {})
     assert walks.kept == walks.PER_LENGTH == len(walks.layouts[len(odd)])
 
 
