@@ -173,6 +173,8 @@ class AttributeWalks:
     def __init__(self, wanted, offset=0, numbers=None):
         self.wanted, self.offset = frozenset(wanted), offset
         self.numbers = dict(numbers or {})
+        if len(set(self.numbers.values())) != len(self.numbers):
+            raise ValueError('each number path needs a name of its own: %r' % self.numbers)
         # The paths of the attributes a number is nested in.
         self.containers = frozenset(path[:depth] for path in self.numbers for depth in range(1, len(path)))
         self.top = self.wanted | frozenset(path[0] for path in self.numbers)
@@ -202,7 +204,7 @@ class AttributeWalks:
             for kind in path[1:]:
                 raw = attributes(raw, 0, (kind,)).get(kind) if raw is not None else None
             if raw is not None:
-                numbers[name] = int.from_bytes(raw, BYTE_ORDER)
+                numbers[name] = uint(raw)
         return dict((kind, found[kind]) for kind in self.wanted if kind in found), numbers
 
     def layout(self, payload):
@@ -290,10 +292,14 @@ def error_code(payload):
     return -struct.unpack_from('=i', payload)[0]
 
 
+def uint(payload):
+    """An unsigned integer attribute, read as far as the kernel's widest (a u64): a longer one
+    (never sent) would make a number too long to turn into a string or JSON."""
+    return int.from_bytes(payload[:8], BYTE_ORDER)
+
+
 def _uint(payload, default=None):
-    if payload is None:
-        return default
-    return int.from_bytes(payload, BYTE_ORDER)
+    return default if payload is None else uint(payload)
 
 
 def _int32(payload):

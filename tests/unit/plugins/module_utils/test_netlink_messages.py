@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import binascii
+import json
 import os
 import socket
 import struct
@@ -399,7 +400,7 @@ def walked(payload, offset, wanted, numbers):
         for kind in path[1:]:
             raw = nm.attributes(raw).get(kind) if raw is not None else None
         if raw is not None:
-            values[name] = int.from_bytes(raw, sys.byteorder)
+            values[name] = int.from_bytes(raw[:8], sys.byteorder)
     return dict((kind, raw) for kind, raw in found.items() if kind in wanted), values
 
 
@@ -417,6 +418,21 @@ def test_attribute_walks_find_what_attributes_finds(payloads, wanted, paths, off
         expected = walked(payload, offset, wanted, numbers)
         assert walks(payload) == expected
         assert walks(payload) == expected, 'the second walk of a payload reuses its layout'
+
+
+@pytest.mark.parametrize('numbers, first, second', [
+    # The same length, the number moved inside its container: nested headers are checked too.
+    ({(26, 10, 8): 'mode'}, nla(26, nla(10, nla(8, b'\x03') + nla(1, b'abcd'))),
+     nla(26, nla(10, nla(1, b'abcd') + nla(8, b'\x01')))),
+    # The same length, the number swallowed by an attribute no path reads: every header is checked.
+    ({(1,): 'n'}, nla(5, b'abcd') + nla(1, 7), struct.pack('=HH', 16, 5) + b'abcd' + nla(1, 7)),
+    # A number cut short by its container's end: its size is what is left of it.
+    ({(3, 1): 'n'}, struct.pack('=HH', 8, 3) + nla(1, 5), nla(3, nla(1, 5))[:12]),
+], ids=['nested', 'swallowed', 'cut-short'])
+def test_attribute_walks_tell_payloads_of_one_length_apart(numbers, first, second):
+    walks = nm.AttributeWalks((), 0, numbers)
+    for payload in (first, second, first, second):
+        assert walks(payload) == walked(payload, 0, (), numbers)
 
 
 def test_attribute_walks_reuse_a_layout_for_payloads_laid_out_alike():
@@ -482,6 +498,7 @@ link_payloads = st.one_of(
 @example(payload=b'\x00' * 16 + nla(IFLA_LINK_NETNSID, 5))
 @example(payload=b'\x00' * 16 + nla(IFLA_LINKINFO, nla(IFLA_INFO_KIND, b'netkit\0') + nla(
     IFLA_INFO_DATA, nla(nm.NETKIT_IDS['mode'], b'\xff' * 1800))))
+@example(payload=b'\x00' * 16 + nla(26, nla(10, nla(8, b'\xff' * 1800))) + nla(IFLA_MTU, b'\xff' * 1800))
 def test_link_facts_on_arbitrary_bytes(payload):
     """link_facts() raises struct.error, and nothing else, on a payload shorter than an
     ifinfomsg (16 bytes) or with an IFLA_LINK_NETNSID that is not 4 bytes; it decodes
@@ -508,6 +525,7 @@ def test_link_facts_on_arbitrary_bytes(payload):
         assert set(facts['netkit']) == {'primary'} | set(NETKIT_SETTINGS)
     else:
         assert facts['netkit'] is None
+    assert json.loads(json.dumps(facts)) == facts, 'every fact goes into a JSON result as it is'
 
 
 @CHECK
