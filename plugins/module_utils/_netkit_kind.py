@@ -57,15 +57,6 @@ def reported(settings, key):
     return IMPLIED_SETTINGS.get(key) if value is None else value
 
 
-def reported_settings(settings):
-    """Every netkit setting of a device, each as reported() reads it."""
-    found = {key: settings.get(key) for key in SETTING_ATTRIBUTES}
-    for key, implied in IMPLIED_SETTINGS.items():
-        if found[key] is None:
-            found[key] = implied
-    return found
-
-
 def nla_name(attr):
     return 'IFLA_NETKIT_' + attr.key.upper()
 

@@ -204,13 +204,14 @@ class AttributeWalks:
             for kind in path[1:]:
                 raw = attributes(raw, 0, (kind,)).get(kind) if raw is not None else None
             if raw is not None:
-                numbers[name] = uint(raw)
+                numbers[name] = _uint(raw)
         return dict((kind, found[kind]) for kind in self.wanted if kind in found), numbers
 
     def layout(self, payload):
         """The Layout of a walk over payload; None when walk() is to read it: a malformed header,
-        a wanted attribute found twice, more than HEADERS headers, or a number of a size no struct
-        code reads, or one with another number in it."""
+        an attribute the walk reads (wanted, a number or a number's container) found twice, more
+        than HEADERS headers, a number of a size no struct code reads, or one with another number
+        in it."""
         headers, numbers, wanted, seen = [], [], [], set()
 
         def visit(offset, end, prefix):
@@ -292,14 +293,10 @@ def error_code(payload):
     return -struct.unpack_from('=i', payload)[0]
 
 
-def uint(payload):
+def _uint(payload, default=None):
     """An unsigned integer attribute, read as far as the kernel's widest (a u64): a longer one
     (never sent) would make a number too long to turn into a string or JSON."""
-    return int.from_bytes(payload[:8], BYTE_ORDER)
-
-
-def _uint(payload, default=None):
-    return default if payload is None else uint(payload)
+    return default if payload is None else int.from_bytes(payload[:8], BYTE_ORDER)
 
 
 def _int32(payload):

@@ -13,7 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError
-from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import KIND, reported_settings
+from ansible_collections.xcnf.netkit.plugins.module_utils._netkit_kind import KIND, SETTING_ATTRIBUTES, reported
 from ansible_collections.xcnf.netkit.plugins.module_utils._pair_arguments import IPV6_MIN_MTU, OFFLOAD_SIZES, is_single
 
 # Link facts each end of a pair has of its own: the pair reports them as KEY and peer_KEY.
@@ -96,7 +96,7 @@ class Snapshot:
         peer_netns, peer = (None, None) if single else self.peer_of(link)
         primary_end = self.end(None, link)
         peer_end = self.end(peer_netns, peer) if peer else None
-        pair = reported_settings(link['netkit'])
+        pair = dict((key, reported(link['netkit'], key)) for key in SETTING_ATTRIBUTES)
         pair.update({
             'name': link['name'], 'ifindex': link['index'],
             'peer_name': peer['name'] if peer else None, 'peer_ifindex': None if single else link['link'],

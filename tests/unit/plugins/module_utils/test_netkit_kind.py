@@ -19,8 +19,6 @@ import platform
 import struct
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from ansible_collections.xcnf.netkit.plugins.module_utils import _netkit_kind as kind
 from ansible_collections.xcnf.netkit.plugins.module_utils._errors import NetkitError, NetlinkError
@@ -111,13 +109,6 @@ def test_a_setting_a_kernel_does_not_report_is_unknown(key):
     assert kind.reported({}, key) is None
     value = 0 if key.endswith('room') else 'forward'
     assert kind.reported({key: value}, key) == value
-
-
-@given(settings=st.dictionaries(st.sampled_from(sorted(kind.SETTING_ATTRIBUTES) + ['primary']),
-                                st.one_of(st.none(), st.sampled_from(['single', 'pair', 'l2', 0]))))
-def test_reported_settings_reads_every_setting_as_reported_does(settings):
-    assert kind.reported_settings(settings) == dict((key, kind.reported(settings, key))
-                                                    for key in kind.SETTING_ATTRIBUTES)
 
 
 def test_pyroute2_is_taught_the_same_table():
